@@ -1,0 +1,57 @@
+"""Variance pooling: the (log-)variance of a signal over non-overlapping time windows."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class VarPool(nn.Module):
+    """Split the last (time) axis into windows of ``win_len`` samples and take the variance
+    of each: ``(..., T) -> (..., T // win_len)``.
+
+    Band power is what carries motor-imagery information (ERD/ERS); its logarithm makes it
+    roughly Gaussian. Defaults match braindecode's ``LogVarLayer``: unbiased variance,
+    clamped to ``[1e-6, 1e6]``, natural log. A remainder of ``T % win_len`` samples is
+    dropped from the end.
+
+    Args:
+        win_len: samples per window.
+        log: take the natural log of the (clamped) variance.
+        unbiased: divide by ``win_len - 1`` (True) or ``win_len``.
+        clamp: ``(min, max)`` applied before the log; ``None`` to skip (only without log).
+    """
+
+    def __init__(
+        self,
+        win_len: int,
+        log: bool = True,
+        unbiased: bool = True,
+        clamp: tuple[float, float] | None = (1e-6, 1e6),
+    ) -> None:
+        super().__init__()
+        if isinstance(win_len, bool) or not isinstance(win_len, int) or win_len < 2:
+            raise ValueError(f"VarPool: win_len must be an int >= 2 samples, got {win_len!r}.")
+        if clamp is not None and not (0 < clamp[0] < clamp[1]):
+            raise ValueError(f"VarPool: clamp must be (min, max) with 0 < min < max, got {clamp!r}.")
+        if log and clamp is None:
+            raise ValueError("VarPool: log=True needs a clamp range (log of 0 is -inf).")
+        self.win_len = win_len
+        self.log = log
+        self.unbiased = unbiased
+        self.clamp = clamp
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n_windows = x.shape[-1] // self.win_len
+        if n_windows < 1:
+            raise ValueError(
+                f"VarPool needs at least win_len={self.win_len} samples, got {x.shape[-1]}."
+            )
+        windows = x[..., : n_windows * self.win_len].unflatten(-1, (n_windows, self.win_len))
+        out = torch.var(windows, dim=-1, correction=1 if self.unbiased else 0)
+        if self.clamp is not None:
+            out = out.clamp(self.clamp[0], self.clamp[1])
+        return torch.log(out) if self.log else out
+
+    def extra_repr(self) -> str:
+        return f"win_len={self.win_len}, log={self.log}, unbiased={self.unbiased}, clamp={self.clamp}"

@@ -1,0 +1,5 @@
+"""Zoo architectures."""
+
+from eegzoo.models.fblightconvnet import FBLightConvNet
+
+__all__ = ["FBLightConvNet"]

@@ -1,0 +1,256 @@
+"""FBLightConvNet (LightConvNet, Ma et al. 2023), weight-compatible with braindecode 1.8.x."""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from typing import Any, Mapping
+
+import torch
+from torch import nn
+
+from eegzoo.blocks.filter_bank import _FILTER_KWARGS, BandsArg, FilterBank
+from eegzoo.blocks.lightweight_attention import LightweightAttention
+from eegzoo.blocks.spatial_conv import SpatialConv
+from eegzoo.blocks.spectral_spatial import spectral_spatial_filter
+from eegzoo.blocks.var_pool import VarPool
+from eegzoo.signal import TruncationWarning, resolve_signal_params
+
+
+def resolve_activation(activation: Any) -> type[nn.Module]:
+    """Accept an ``nn.Module`` class or its dotted path / ``torch.nn`` name ("ELU")."""
+    if isinstance(activation, str):
+        module_name, _, attr = activation.rpartition(".")
+        try:
+            owner = importlib.import_module(module_name) if module_name else nn
+            activation = getattr(owner, attr)
+        except (ImportError, AttributeError) as err:
+            raise ValueError(
+                f"activation={activation!r} does not name an importable class; use e.g. "
+                "'torch.nn.ELU' or pass the class itself."
+            ) from err
+    if not (isinstance(activation, type) and issubclass(activation, nn.Module)):
+        raise ValueError(
+            f"activation must be an nn.Module class such as nn.ELU (the class, not an "
+            f"instance), got {activation!r}."
+        )
+    return activation
+
+
+def activation_path(activation: type[nn.Module]) -> str:
+    """Dotted path that :func:`resolve_activation` turns back into the class."""
+    return f"{activation.__module__}.{activation.__qualname__}"
+
+
+class FBLightConvNet(nn.Module):
+    """LightConvNet: filter bank -> spatial conv -> log-variance windows -> attention -> linear.
+
+    Accepts every constructor argument of braindecode 1.8.x's ``FBLightConvNet`` with the
+    same meaning and defaults, and has the same ``state_dict`` keys and shapes, so
+    braindecode weights load strictly and give the same logits.
+
+    Args:
+        n_chans, chs_info, n_times, input_window_seconds, sfreq: signal parameters
+            (see :func:`eegzoo.signal.resolve_signal_params`); ``sfreq`` is required, as the
+            filters are designed for it.
+        n_outputs: number of classes (raw logits are returned).
+        n_bands: int N (N equal bands over 4-40 Hz), ``None`` (nine 4 Hz bands) or a list
+            of ``(low, high)`` Hz pairs.
+        n_filters_spat: number of spatial filters.
+        n_dim: axis of the variance in the (B, F, windows, win_len) tensor; only 3 (the
+            window axis) gives a working model, as in braindecode.
+        stride_factor: deprecated and ignored (warns), kept for compatibility.
+        win_len: samples per non-overlapping window; ``n_times // win_len`` windows, the
+            remainder is dropped from the end after filtering (with a warning).
+        heads: attention heads; must divide ``n_filters_spat``.
+        weight_softmax: softmax-normalise the attention weights over windows.
+        bias: per-filter bias of the attention (the spatial conv always has a bias).
+        activation: activation class after the spatial conv's batch norm.
+        verbose: let mne log the filter design.
+        filter_parameters: keyword arguments of :class:`eegzoo.blocks.FilterBank`
+            (``method``, ``phase``, ``filter_length``, ``l_trans_bandwidth``,
+            ``h_trans_bandwidth``, ``iir_params``, ``fir_window``, ``fir_design``).
+        fused: compute filter bank + spatial conv as one spectral-spatial operator
+            (same numbers, much faster; only used for FIR banks).
+    """
+
+    def __init__(
+        self,
+        n_chans: int | None = None,
+        n_outputs: int | None = None,
+        chs_info: Any = None,
+        n_times: int | None = None,
+        input_window_seconds: float | None = None,
+        sfreq: float | None = None,
+        n_bands: BandsArg = 9,
+        n_filters_spat: int = 32,
+        n_dim: int = 3,
+        stride_factor: int | None = None,
+        win_len: int = 250,
+        heads: int = 8,
+        weight_softmax: bool = True,
+        bias: bool = False,
+        activation: type[nn.Module] | str = nn.ELU,
+        verbose: bool = False,
+        filter_parameters: Mapping[str, Any] | None = None,
+        fused: bool = True,
+    ) -> None:
+        super().__init__()
+        signal = resolve_signal_params(
+            n_chans, chs_info, n_times, input_window_seconds, sfreq, "FBLightConvNet"
+        )
+        if n_outputs is None:
+            raise ValueError("FBLightConvNet needs n_outputs: pass n_outputs=<number of classes>.")
+        if isinstance(n_outputs, bool) or not isinstance(n_outputs, int) or n_outputs < 1:
+            raise ValueError(f"n_outputs must be a positive int, got {n_outputs!r}.")
+        if isinstance(n_filters_spat, bool) or not isinstance(n_filters_spat, int) or n_filters_spat < 1:
+            raise ValueError(f"n_filters_spat must be a positive int, got {n_filters_spat!r}.")
+        if isinstance(win_len, bool) or not isinstance(win_len, int) or win_len < 2:
+            raise ValueError(f"win_len must be an int >= 2 samples, got {win_len!r}.")
+        if n_dim not in (3, -1):
+            raise ValueError(
+                f"n_dim={n_dim!r}: the variance must be taken over the window axis, n_dim=3 "
+                "(the only value with which the model works, in braindecode too)."
+            )
+        if stride_factor is not None:
+            warnings.warn(
+                "stride_factor is deprecated and ignored; the temporal segmentation of "
+                "FBLightConvNet is set by win_len.",
+                FutureWarning,
+                stacklevel=2,
+            )
+        if signal.n_times < win_len:
+            raise ValueError(
+                f"n_times={signal.n_times} is shorter than win_len={win_len}, so not a single "
+                "temporal window fits: pass a longer input (n_times) or a smaller win_len."
+            )
+        filter_parameters = dict(filter_parameters or {})
+        unknown = sorted(set(filter_parameters) - set(_FILTER_KWARGS))
+        if unknown:
+            raise ValueError(
+                f"Unknown filter_parameters {unknown}; valid keys are {list(_FILTER_KWARGS)}."
+            )
+        activation = resolve_activation(activation)
+
+        self._n_outputs = n_outputs
+        self._n_chans = signal.n_chans
+        self._chs_info = signal.chs_info
+        self._n_times = signal.n_times
+        self._sfreq = signal.sfreq
+        self._input_window_seconds = signal.input_window_seconds
+        self.n_filters_spat = n_filters_spat
+        self.n_dim = n_dim
+        self.stride_factor = stride_factor
+        self.win_len = win_len
+        self.heads = heads
+        self.weight_softmax = weight_softmax
+        self.bias = bias
+        self.activation = activation
+        self.verbose = verbose
+        self.filter_parameters = filter_parameters
+        self.fused = fused
+        self.n_windows = signal.n_times // win_len
+        self.n_times_truncated = self.n_windows * win_len
+        if self.n_times_truncated != signal.n_times:
+            warnings.warn(
+                f"n_times={signal.n_times} is not a multiple of win_len={win_len}: the last "
+                f"{signal.n_times - self.n_times_truncated} samples are dropped after filtering.",
+                TruncationWarning,
+                stacklevel=2,
+            )
+
+        # Submodule names (and creation order, for same-seed initialisation) follow
+        # braindecode so that state_dicts are interchangeable.
+        self.spectral_filtering = FilterBank(
+            sfreq=signal.sfreq, bands=n_bands, verbose=verbose, **filter_parameters
+        )
+        self.n_bands = self.spectral_filtering.n_bands
+        self.bands = self.spectral_filtering.bands
+        self.spatial_conv = nn.Sequential(
+            SpatialConv(self.n_bands, signal.n_chans, n_filters_spat),
+            nn.BatchNorm1d(n_filters_spat),
+            activation(),
+        )
+        self.temporal_layer = VarPool(win_len, log=True, unbiased=True, clamp=(1e-6, 1e6))
+        self.attn_conv = LightweightAttention(
+            n_filters_spat, self.n_windows, heads=heads, weight_softmax=weight_softmax, bias=bias
+        )
+        self.final_layer = nn.Linear(n_filters_spat, n_outputs)
+
+    # ------------------------------------------------------------ signal properties
+    @property
+    def n_outputs(self) -> int:
+        return self._n_outputs
+
+    @property
+    def n_chans(self) -> int:
+        return self._n_chans
+
+    @property
+    def n_times(self) -> int:
+        return self._n_times
+
+    @property
+    def sfreq(self) -> float:
+        return self._sfreq
+
+    @property
+    def input_window_seconds(self) -> float:
+        return self._input_window_seconds
+
+    @property
+    def chs_info(self) -> list[dict]:
+        if self._chs_info is None:
+            raise ValueError("chs_info was not given to this model (pass chs_info=info['chs']).")
+        return self._chs_info
+
+    # ------------------------------------------------------------------ forward
+    def filter_and_mix(self, x: torch.Tensor) -> torch.Tensor:
+        """Filter bank + spatial conv: ``(B, C, T) -> (B, n_filters_spat, T)``, fused in the
+        frequency domain when possible, else the plain two-step path."""
+        conv = self.spatial_conv[0]
+        if self.fused and self.spectral_filtering.is_fir:
+            return spectral_spatial_filter(x, self.spectral_filtering, conv.weight, conv.bias)
+        return conv(self.spectral_filtering(x))
+
+    def _check_input(self, x: torch.Tensor) -> None:
+        if x.dim() != 3:
+            raise ValueError(
+                f"FBLightConvNet expects input of shape (batch, n_chans, n_times) = "
+                f"(B, {self.n_chans}, {self.n_times}), got {tuple(x.shape)}."
+            )
+        if x.shape[1] != self.n_chans:
+            raise ValueError(
+                f"Input has {x.shape[1]} channels but the model was built for "
+                f"n_chans={self.n_chans}."
+            )
+        if x.shape[2] < self.n_times_truncated:
+            raise ValueError(
+                f"Input has {x.shape[2]} samples, fewer than the {self.n_times_truncated} "
+                f"the model needs (n_times={self.n_times}, win_len={self.win_len})."
+            )
+        if not x.is_floating_point():
+            raise ValueError(f"Input must be a floating-point tensor, got dtype {x.dtype}.")
+        if x.shape[2] > self.n_times and not torch.jit.is_tracing():
+            warnings.warn(
+                f"Input has {x.shape[2]} samples, more than n_times={self.n_times}: after "
+                f"filtering only the first {self.n_times_truncated} are used.",
+                TruncationWarning,
+                stacklevel=3,
+            )
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """Everything before the final linear layer: ``(B, C, T) -> (B, n_filters_spat)``."""
+        self._check_input(x)
+        x = self.filter_and_mix(x)
+        x = self.spatial_conv[2](self.spatial_conv[1](x))
+        x = x[:, :, : self.n_times_truncated]
+        x = self.temporal_layer(x)
+        return self.attn_conv(x)
+
+    def forward_head(self, features: torch.Tensor) -> torch.Tensor:
+        """The final linear layer: ``(B, n_filters_spat) -> (B, n_outputs)`` raw logits."""
+        return self.final_layer(features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_head(self.forward_features(x))
