@@ -260,12 +260,14 @@ class FilterBank(nn.Module):
         reach_ahead = max(self._fir_offsets())
         return fast_fft_length(n_times + max(reach_back, reach_ahead, 1))
 
-    def kernel_spectra(self, n_fft: int, device: torch.device | None = None) -> torch.Tensor:
+    def kernel_spectra(
+        self, n_fft: int, device: torch.device | None = None, dtype: torch.dtype = torch.complex64
+    ) -> torch.Tensor:
         """rFFT of every band's kernel, aligned so that ``irfft(X * H)[:T]`` is the filtered
-        signal: complex ``(n_bands, n_fft // 2 + 1)`` in complex64, cached per length/device."""
+        signal: complex ``(n_bands, n_fft // 2 + 1)``, cached per length, device and dtype."""
         taps = self.taps()
         device = device if device is not None else taps[0].device
-        key = (n_fft, str(device))
+        key = (n_fft, str(device), dtype)
         cached = self._spectra_cache.get(key)
         if cached is None:
             kernels = torch.zeros(self.n_bands, n_fft, dtype=torch.float64, device=device)
@@ -273,7 +275,7 @@ class FilterBank(nn.Module):
                 # Kernel index j = k - s for tap k: negative indices wrap to the end.
                 idx = (torch.arange(t.numel(), device=device) - s) % n_fft
                 kernels[b, idx] = t.to(device=device, dtype=torch.float64)
-            cached = torch.fft.rfft(kernels, n=n_fft).to(torch.complex64)
+            cached = torch.fft.rfft(kernels, n=n_fft).to(dtype)
             self._spectra_cache[key] = cached
         return cached
 
@@ -307,7 +309,7 @@ class FilterBank(nn.Module):
         n_times = x.shape[-1]
         n_fft = self.fft_length(n_times)
         spectrum = torch.fft.rfft(x, n=n_fft)  # (B, C, K)
-        kernels = self.kernel_spectra(n_fft, x.device)  # (nb, K)
+        kernels = self.kernel_spectra(n_fft, x.device, spectrum.dtype)  # (nb, K)
         filtered = torch.fft.irfft(spectrum.unsqueeze(1) * kernels[None, :, None, :], n=n_fft)
         return filtered[..., :n_times].to(x.dtype)
 

@@ -41,14 +41,14 @@ def spectral_spatial_filter(
     n_times = x.shape[-1]
     n_fft = bank.fft_length(n_times)
     spectrum = torch.fft.rfft(x, n=n_fft)  # (B, C, K)
-    kernels = bank.kernel_spectra(n_fft, x.device)  # (nb, K) complex64
+    kernels = bank.kernel_spectra(n_fft, x.device, spectrum.dtype)  # (nb, K)
     w = weight.to(kernels.real.dtype)
     # Mixing per frequency: M[k, c, f] = sum_b W[f, b, c] H_b[k]; real weights times the
     # real and imaginary parts keep the weight gradient real.
     mixing = torch.complex(
         torch.einsum("fbc,bk->kcf", w, kernels.real),
         torch.einsum("fbc,bk->kcf", w, kernels.imag),
-    ).to(spectrum.dtype)
+    )
     mixed = torch.matmul(spectrum.permute(2, 0, 1), mixing)  # (K, B, F)
     out = torch.fft.irfft(mixed.permute(1, 2, 0), n=n_fft)[..., :n_times]
     if bias is not None:
