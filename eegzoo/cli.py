@@ -1,0 +1,108 @@
+"""The ``eegzoo`` command line: list, info, schema, card, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+import torch
+
+from eegzoo.registry import RegistryError, create_model, list_models, model_source, model_spec
+from eegzoo.specs import ModelSpec, SpecError
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    """Trainable parameters (fixed filter taps are not counted)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    for name in list_models(args.pattern, pretrained=args.pretrained, tag=args.tag):
+        spec = model_spec(name)
+        print(f"{name:28s} {spec.architecture:16s} {', '.join(spec.tags)}")
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    spec = model_spec(args.name)
+    model = create_model(args.name)
+    n_chans, n_times, n_outputs = model.n_chans, model.n_times, model.n_outputs
+    with torch.no_grad():
+        out = model.eval()(torch.zeros(1, n_chans, n_times))
+    info = {
+        "name": spec.name,
+        "source": model_source(args.name),
+        "architecture": spec.architecture,
+        "parameters": count_parameters(model),
+        "input_shape": ["batch", n_chans, n_times],
+        "output_shape": ["batch", int(out.shape[1])],
+        "sfreq": model.sfreq,
+        "n_outputs": n_outputs,
+        "spec": spec.model_dump(mode="json", exclude_none=True),
+    }
+    print(json.dumps(info, indent=2))
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(ModelSpec.model_json_schema(), indent=2))
+    return 0
+
+
+def _cmd_card(args: argparse.Namespace) -> int:
+    from eegzoo.cards import generate_model_card, write_model_cards
+
+    if args.all:
+        for path in write_model_cards(args.out):
+            print(path)
+        return 0
+    if not args.name:
+        raise SpecError("eegzoo card needs a model NAME or --all.")
+    print(generate_model_card(args.name))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from eegzoo.demo import run_demo
+
+    return run_demo(args.out, quick=args.quick)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="eegzoo", description="A declarative model zoo for EEG.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("list", help="list registered models")
+    p.add_argument("pattern", nargs="?", default="*", help="fnmatch pattern, e.g. '*lightconv*'")
+    p.add_argument("--pretrained", action="store_true", help="only models with pretrained weights")
+    p.add_argument("--tag", default=None, help="only models with this tag")
+    p.set_defaults(func=_cmd_list)
+    p = sub.add_parser("info", help="spec, parameter count and shapes of a model")
+    p.add_argument("name")
+    p.set_defaults(func=_cmd_info)
+    p = sub.add_parser("schema", help="JSON schema of spec files")
+    p.set_defaults(func=_cmd_schema)
+    p = sub.add_parser("card", help="print a model card, or write all of them")
+    p.add_argument("name", nargs="?")
+    p.add_argument("--all", action="store_true", help="(re)generate every card into --out")
+    p.add_argument("--out", default="model_cards", help="folder for --all (default: model_cards)")
+    p.set_defaults(func=_cmd_card)
+    p = sub.add_parser("demo", help="the end-to-end demo")
+    p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
+    p.add_argument("--quick", action="store_true", help="fewer trials/epochs (for CI)")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (SpecError, RegistryError, ValueError, FileNotFoundError) as err:
+        print(f"eegzoo: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Models declared as a sequence of blocks in a spec file: no Python needed for a variant."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any, Mapping, Sequence
+
+import torch
+from torch import nn
+
+from eegzoo.blocks import FilterBank, LightweightAttention, SpatialConv, VarPool
+from eegzoo.specs import BlockSpec, SpecError, unknown_names_message
+
+#: Blocks a spec may name: eegzoo's own plus common torch layers.
+BLOCK_TYPES: dict[str, type[nn.Module]] = {
+    "FilterBank": FilterBank,
+    "SpatialConv": SpatialConv,
+    "VarPool": VarPool,
+    "LightweightAttention": LightweightAttention,
+    "BatchNorm1d": nn.BatchNorm1d,
+    "BatchNorm2d": nn.BatchNorm2d,
+    "ELU": nn.ELU,
+    "ReLU": nn.ReLU,
+    "GELU": nn.GELU,
+    "SiLU": nn.SiLU,
+    "Dropout": nn.Dropout,
+    "Flatten": nn.Flatten,
+    "Linear": nn.Linear,
+    "LazyLinear": nn.LazyLinear,
+    "Identity": nn.Identity,
+}
+_PLACEHOLDER = re.compile(r"^\{(\w+)\}$")
+
+
+def _substitute(value: Any, context: Mapping[str, Any], where: str) -> Any:
+    if isinstance(value, str):
+        match = _PLACEHOLDER.match(value)
+        if match:
+            if match.group(1) not in context:
+                raise SpecError(
+                    f"{where}: placeholder {value!r} is not a model parameter; use one of "
+                    f"{', '.join('{' + k + '}' for k in sorted(context))}."
+                )
+            return context[match.group(1)]
+    if isinstance(value, list):
+        return [_substitute(v, context, where) for v in value]
+    return value
+
+
+def build_block(index: int, block: BlockSpec, context: Mapping[str, Any], source: str) -> nn.Module:
+    """Instantiate one declared block, with errors naming the source, block and argument."""
+    where = f"{source}: blocks[{index}] ({block.type})"
+    cls = BLOCK_TYPES.get(block.type)
+    if cls is None:
+        raise SpecError(f"{where}: " + unknown_names_message([block.type], list(BLOCK_TYPES), "block type"))
+    params = inspect.signature(cls.__init__).parameters
+    valid = [p for p in params if p not in ("self", "args", "kwargs", "device", "dtype")]
+    unknown = [k for k in block.args if k not in valid]
+    if unknown:
+        raise SpecError(f"{where}: " + unknown_names_message(unknown, valid, "argument"))
+    args = {k: _substitute(v, context, where) for k, v in block.args.items()}
+    try:
+        return cls(**args)
+    except (TypeError, ValueError) as err:
+        raise SpecError(f"{where}: {err}") from err
+
+
+class SequentialEEGModel(nn.Module):
+    """Runs declared blocks in order on ``(batch, n_chans, n_times)`` input.
+
+    Shapes are checked at build time by a dry run on zeros, which also sizes lazy layers
+    (``LazyLinear``), so a badly chained spec fails when created, naming the block.
+    """
+
+    def __init__(
+        self,
+        blocks: Sequence[BlockSpec | Mapping[str, Any]],
+        n_chans: int,
+        n_outputs: int,
+        n_times: int,
+        sfreq: float,
+        chs_info: list[dict] | None = None,
+        source: str = "spec",
+    ) -> None:
+        super().__init__()
+        self.n_chans, self.n_outputs, self.n_times, self.sfreq = n_chans, n_outputs, n_times, sfreq
+        self.chs_info = chs_info
+        context = dict(n_chans=n_chans, n_outputs=n_outputs, n_times=n_times, sfreq=sfreq)
+        specs = [b if isinstance(b, BlockSpec) else BlockSpec.model_validate(b) for b in blocks]
+        if not specs:
+            raise SpecError(f"{source}: 'blocks' is empty; declare at least one block.")
+        self.blocks = nn.Sequential(*(build_block(i, b, context, source) for i, b in enumerate(specs)))
+        self._dry_run(specs, source)
+
+    @property
+    def input_window_seconds(self) -> float:
+        return self.n_times / self.sfreq
+
+    def _dry_run(self, specs: list[BlockSpec], source: str) -> None:
+        x = torch.zeros(2, self.n_chans, self.n_times)
+        was_training = self.training
+        self.eval()
+        with torch.no_grad():
+            for i, block in enumerate(self.blocks):
+                try:
+                    x = block(x)
+                except (RuntimeError, ValueError) as err:
+                    raise SpecError(
+                        f"{source}: blocks[{i}] ({specs[i].type}) cannot take "
+                        f"{'the input' if i == 0 else 'the output of the previous block'}, "
+                        f"shape {tuple(x.shape)}: {err}"
+                    ) from err
+        self.train(was_training)
+        if tuple(x.shape) != (2, self.n_outputs):
+            raise SpecError(
+                f"{source}: the blocks end in shape (batch, {', '.join(map(str, x.shape[1:]))}), "
+                f"not (batch, n_outputs={self.n_outputs}); end with e.g. Flatten then "
+                "LazyLinear(out_features='{n_outputs}')."
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 3 or x.shape[1] != self.n_chans:
+            raise ValueError(
+                f"Expected input (batch, {self.n_chans}, n_times), got {tuple(x.shape)}."
+            )
+        return self.blocks(x)

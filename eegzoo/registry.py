@@ -1,0 +1,391 @@
+"""The zoo: architectures (Python builders) and registered variants (declarative spec files).
+
+Spec files are found in eegzoo's built-in ``registry/`` folder and in plugins. A plugin is a
+package with an entry point in the group ``eegzoo.models`` naming a zero-argument callable
+(or a module). Loading it may call :func:`register_model`; the callable may return spec
+file paths or folders to add. Discovery is lazy (first query) and isolated: a plugin that
+fails to import, raises, or ships an invalid spec is reported as an
+:class:`EEGZooPluginWarning` naming the plugin and skipped. A variant name registered by two
+sources is refused by :func:`create_model` with an error naming both.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from torch import nn
+
+from eegzoo.specs import (
+    FBLightConvNetParams,
+    ModelSpec,
+    SequentialParams,
+    SignalDefaults,
+    SpecError,
+    format_validation_error,
+    unknown_names_message,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ENTRY_POINT_GROUP = "eegzoo.models"
+BUILTIN = "eegzoo (built-in)"
+Builder = Callable[[Any, ModelSpec], nn.Module]
+
+
+class EEGZooPluginWarning(UserWarning):
+    """A plugin could not be loaded or registered something invalid; it was skipped."""
+
+
+class RegistryError(KeyError):
+    """Unknown or ambiguous model/architecture name."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A builder turning validated parameters (an instance of ``params_model``) into a module."""
+
+    name: str
+    build: Builder
+    params_model: type[BaseModel]
+    source: str
+
+
+@dataclass(frozen=True)
+class RegisteredSpec:
+    spec: ModelSpec
+    source: str  # file path or plugin name
+
+
+class _Zoo:
+    def __init__(self) -> None:
+        self.architectures: dict[str, Architecture] = {}
+        self.specs: dict[str, RegisteredSpec] = {}
+        self.conflicts: dict[str, list[str]] = {}
+        self.discovered = False
+        self.lock = threading.RLock()
+
+
+_ZOO = _Zoo()
+
+
+def builtin_registry_dir() -> Path:
+    """Spec files shipped with eegzoo: inside the installed package, or ``registry/`` of a
+    source checkout."""
+    package_dir = Path(__file__).resolve().parent
+    installed = package_dir / "_builtin_registry"
+    return installed if installed.is_dir() else package_dir.parent / "registry"
+
+
+# ------------------------------------------------------------------ architectures
+def register_model(
+    name: str,
+    builder: Builder | None = None,
+    *,
+    params_model: type[BaseModel],
+    source: str | None = None,
+) -> Any:
+    """Register an architecture; usable as ``@register_model("name", params_model=P)``.
+
+    ``builder(params, spec)`` receives the validated ``params_model`` instance and the
+    variant's :class:`ModelSpec` and returns an ``nn.Module``.
+    """
+
+    def _register(fn: Builder) -> Builder:
+        origin = source or getattr(fn, "__module__", "unknown")
+        with _ZOO.lock:
+            existing = _ZOO.architectures.get(name)
+            if existing is not None and existing.build is not fn:
+                raise RegistryError(
+                    f"Architecture '{name}' is already registered by {existing.source}; "
+                    f"{origin} cannot register it again. Rename one of them."
+                )
+            _ZOO.architectures[name] = Architecture(name, fn, params_model, origin)
+        return fn
+
+    return _register(builder) if builder is not None else _register
+
+
+def get_architecture(name: str) -> Architecture:
+    _ensure_discovered()
+    arch = _ZOO.architectures.get(name)
+    if arch is None:
+        raise RegistryError(unknown_names_message([name], list(_ZOO.architectures), "architecture"))
+    return arch
+
+
+@register_model("fblightconvnet", params_model=FBLightConvNetParams, source=BUILTIN)
+def _build_fblightconvnet(params: FBLightConvNetParams, spec: ModelSpec) -> nn.Module:
+    from eegzoo.models.fblightconvnet import FBLightConvNet
+
+    return FBLightConvNet(**params.constructor_kwargs())
+
+
+@register_model("sequential", params_model=SequentialParams, source=BUILTIN)
+def _build_sequential(params: SequentialParams, spec: ModelSpec) -> nn.Module:
+    from eegzoo.models.sequential import SequentialEEGModel
+
+    if not spec.blocks:
+        raise SpecError(f"spec '{spec.name}': architecture 'sequential' needs a 'blocks' list.")
+    return SequentialEEGModel(spec.blocks, source=f"spec '{spec.name}'", **params.constructor_kwargs())
+
+
+# ------------------------------------------------------------------ spec files
+def _read_spec_file(path: Path) -> dict[str, Any]:
+    try:
+        if path.suffix == ".toml":
+            with path.open("rb") as fh:
+                return tomllib.load(fh)
+        if path.suffix == ".json":
+            return json.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as err:
+        raise SpecError(f"{path}: not valid {path.suffix[1:].upper()}: {err}") from err
+    raise SpecError(f"{path}: spec files must be .toml or .json.")
+
+
+def validate_params(arch: Architecture, arguments: dict[str, Any], source: str, spec: ModelSpec | None = None) -> BaseModel:
+    """Validate constructor arguments with the architecture's params model."""
+    try:
+        return arch.params_model.model_validate(arguments)
+    except ValidationError as err:
+        message = format_validation_error(err, source)
+        if spec is not None:  # point at the table the user wrote the value in
+            for key in spec.params:
+                message = message.replace(f"field '{key}", f"field 'params.{key}")
+            for key in SignalDefaults.model_fields:
+                message = message.replace(f"field '{key}'", f"field 'signal.{key}'")
+        raise SpecError(message) from None
+
+
+def load_spec(data: dict[str, Any] | str | Path, source: str | None = None) -> ModelSpec:
+    """Parse and fully validate one spec (a file path or a dict): the spec itself, its
+    architecture, and its default hyperparameters."""
+    if isinstance(data, (str, Path)):
+        path = Path(data)
+        source = source or str(path)
+        raw = _read_spec_file(path)
+        if isinstance(raw, dict):
+            if raw.get("name") not in (None, path.stem):
+                raise SpecError(
+                    f"{path}: field 'name': {raw.get('name')!r} differs from the file name "
+                    f"'{path.stem}'; name the file '{raw.get('name')}{path.suffix}'."
+                )
+            raw = {"name": path.stem, **raw}  # the file name is the variant name
+    else:
+        raw, source = data, source or "spec dict"
+    try:
+        spec = ModelSpec.model_validate(raw)
+    except ValidationError as err:
+        raise SpecError(format_validation_error(err, source)) from None
+    arch = _ZOO.architectures.get(spec.architecture)
+    if arch is None:
+        raise SpecError(
+            f"Invalid spec in {source}:\n  field 'architecture': "
+            + unknown_names_message([spec.architecture], list(_ZOO.architectures), "architecture")
+        )
+    params = validate_params(arch, spec.default_arguments(), source, spec)
+    if spec.blocks is not None:
+        if spec.architecture != "sequential":
+            raise SpecError(f"{source}: field 'blocks' is only used by architecture 'sequential'.")
+        try:  # dry build: checks block types, arguments and chaining
+            arch.build(params, spec)
+        except SpecError as err:
+            raise SpecError(f"{source}: {err}") from None
+    elif spec.architecture == "sequential":
+        raise SpecError(f"{source}: field 'blocks': architecture 'sequential' needs a list of blocks.")
+    return spec
+
+
+def _spec_files(location: Path) -> list[Path]:
+    if location.is_dir():
+        return sorted(p for p in location.iterdir() if p.suffix in (".toml", ".json"))
+    return [location]
+
+
+def _add_spec(spec: ModelSpec, source: str) -> None:
+    existing = _ZOO.specs.get(spec.name)
+    if existing is not None and existing.source != source:
+        _ZOO.conflicts.setdefault(spec.name, [existing.source]).append(source)
+        warnings.warn(
+            f"Model name '{spec.name}' is registered by both {existing.source} and {source}; "
+            "creating it is refused until one is renamed or uninstalled.",
+            EEGZooPluginWarning,
+            stacklevel=3,
+        )
+        return
+    _ZOO.specs[spec.name] = RegisteredSpec(spec, source)
+
+
+def register_spec(spec: ModelSpec | dict[str, Any] | str | Path, source: str | None = None) -> ModelSpec:
+    """Add a variant from a spec (object, dict or file). Clashing names are recorded and
+    refused at creation, naming both sources."""
+    _ensure_discovered()
+    with _ZOO.lock:
+        if isinstance(spec, ModelSpec):
+            spec = load_spec(spec.model_dump(), source or "register_spec()")
+            source = source or "register_spec()"
+        else:
+            source = source or (str(spec) if isinstance(spec, (str, Path)) else "register_spec()")
+            spec = load_spec(spec, source)
+        _add_spec(spec, source)
+        return spec
+
+
+# ------------------------------------------------------------------ discovery
+def _load_plugin(ep: metadata.EntryPoint) -> None:
+    label = f"plugin '{ep.name}' ({ep.value}"
+    dist = getattr(ep, "dist", None)
+    label += f", from {dist.metadata['Name']} {dist.version})" if dist is not None else ")"
+    before_arch = dict(_ZOO.architectures)
+    try:
+        target = ep.load()
+        returned = target() if callable(target) else getattr(target, "EEGZOO_SPECS", None)
+        specs: list[tuple[ModelSpec, str]] = []
+        for location in _as_paths(returned):
+            for path in _spec_files(location):
+                specs.append((load_spec(path, f"{path} [{label}]"), label))
+    except Exception as err:  # noqa: BLE001 - any plugin failure must not break the zoo
+        for name in set(_ZOO.architectures) - set(before_arch):
+            del _ZOO.architectures[name]
+        warnings.warn(
+            f"eegzoo skipped {label}: {type(err).__name__}: {err}",
+            EEGZooPluginWarning,
+            stacklevel=4,
+        )
+        return
+    for spec, source in specs:
+        _add_spec(spec, source)
+
+
+def _as_paths(value: Any) -> list[Path]:
+    if value is None:
+        return []
+    if isinstance(value, (str, Path)):
+        return [Path(value)]
+    if isinstance(value, Iterable):
+        return [Path(v) for v in value]
+    raise TypeError(f"expected spec paths (str/Path or a list of them), got {type(value).__name__}")
+
+
+def _ensure_discovered() -> None:
+    if _ZOO.discovered:
+        return
+    with _ZOO.lock:
+        if _ZOO.discovered:
+            return
+        _ZOO.discovered = True
+        for path in _spec_files(builtin_registry_dir()):
+            _add_spec(load_spec(path), str(path.relative_to(path.parent.parent)))
+        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            _load_plugin(ep)
+
+
+def reload_registry() -> None:
+    """Forget discovered specs and plugins and discover them again (after installing a plugin)."""
+    with _ZOO.lock:
+        for name in [n for n, a in _ZOO.architectures.items() if a.source != BUILTIN]:
+            del _ZOO.architectures[name]
+        _ZOO.specs.clear()
+        _ZOO.conflicts.clear()
+        _ZOO.discovered = False
+    _ensure_discovered()
+
+
+# ------------------------------------------------------------------ public queries
+def list_models(pattern: str = "*", pretrained: bool = False, tag: str | None = None) -> list[str]:
+    """Registered variant names matching an fnmatch ``pattern`` (e.g. ``"*lightconv*"``),
+    optionally only those with pretrained weights or carrying ``tag``; sorted."""
+    _ensure_discovered()
+    names = []
+    for name, entry in _ZOO.specs.items():
+        if name in _ZOO.conflicts or not fnmatch.fnmatchcase(name, pattern.lower()):
+            continue
+        if pretrained and entry.spec.pretrained is None:
+            continue
+        if tag is not None and tag not in entry.spec.tags:
+            continue
+        names.append(name)
+    return sorted(names)
+
+
+def _entry(name: str) -> RegisteredSpec:
+    _ensure_discovered()
+    if name in _ZOO.conflicts:
+        sources = " and ".join(_ZOO.conflicts[name])
+        raise RegistryError(
+            f"Model name '{name}' is registered by both {sources}; uninstall or rename one of them."
+        )
+    entry = _ZOO.specs.get(name)
+    if entry is None:
+        raise RegistryError(unknown_names_message([name], list(_ZOO.specs), "model") + " See eegzoo.list_models().")
+    return entry
+
+
+def is_model(name: str) -> bool:
+    """Whether ``name`` is a registered (and unambiguous) variant."""
+    _ensure_discovered()
+    return name in _ZOO.specs and name not in _ZOO.conflicts
+
+
+def model_spec(name: str) -> ModelSpec:
+    """The validated :class:`ModelSpec` of a registered variant."""
+    return _entry(name).spec
+
+
+def model_source(name: str) -> str:
+    """Where a variant's spec came from (file or plugin)."""
+    return _entry(name).source
+
+
+def resolve_arguments(spec: ModelSpec, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Spec defaults overlaid with user overrides. Passing ``input_window_seconds`` without
+    ``n_times`` (or ``chs_info`` without ``n_chans``) replaces the spec's default for it."""
+    args = spec.default_arguments()
+    if "input_window_seconds" in overrides and "n_times" not in overrides:
+        args.pop("n_times", None)
+    if "chs_info" in overrides and "n_chans" not in overrides:
+        args.pop("n_chans", None)
+    return {**args, **overrides}
+
+
+def build_from_spec(spec: ModelSpec, overrides: dict[str, Any], source: str) -> nn.Module:
+    """Validate ``overrides`` against the spec's architecture and build the module."""
+    arch = get_architecture(spec.architecture)
+    unknown = [k for k in overrides if k not in arch.params_model.model_fields]
+    if unknown:
+        raise SpecError(
+            f"{source}: " + unknown_names_message(unknown, list(arch.params_model.model_fields), "argument")
+        )
+    params = validate_params(arch, resolve_arguments(spec, overrides), source)
+    model = arch.build(params, spec)
+    model.eegzoo_spec = spec  # type: ignore[assignment]
+    model.eegzoo_params = params  # type: ignore[assignment]
+    return model
+
+
+def create_model(name: str, pretrained: bool = False, **overrides: Any) -> nn.Module:
+    """Build a registered model, e.g. ``create_model("fblightconvnet", n_chans=22,
+    n_outputs=4, n_times=1000, sfreq=250)``. Overrides are validated through the spec;
+    ``pretrained=True`` loads the spec's pinned weights (see :mod:`eegzoo.hub`)."""
+    spec = model_spec(name)
+    model = build_from_spec(spec, overrides, f"create_model('{name}')")
+    if pretrained:
+        from eegzoo.hub import load_pretrained_source
+
+        load_pretrained_source(model, spec)
+    return model

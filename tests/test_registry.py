@@ -1,0 +1,171 @@
+"""Specs, the registry, create_model/list_models, block-sequence specs and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+import eegzoo
+from eegzoo import FBLightConvNet, ModelSpec, SpecError, create_model, is_model, list_models, model_spec
+from eegzoo.cli import main as cli_main
+from eegzoo.registry import builtin_registry_dir, load_spec
+
+REGISTRY = Path(__file__).resolve().parents[1] / "registry"
+SPEC_FILES = sorted(REGISTRY.glob("*.toml"))
+
+
+def test_create_model_equals_direct_construction():
+    torch.manual_seed(3)
+    zoo = create_model("fblightconvnet", n_chans=22, n_outputs=4, n_times=1000, sfreq=250)
+    torch.manual_seed(3)
+    direct = FBLightConvNet(n_chans=22, n_outputs=4, n_times=1000, sfreq=250)
+    assert type(zoo) is FBLightConvNet
+    assert zoo.state_dict().keys() == direct.state_dict().keys()
+    for key, value in direct.state_dict().items():
+        assert torch.equal(zoo.state_dict()[key], value), key
+
+
+def test_builtin_specs_are_found_and_match_the_repo_folder():
+    assert builtin_registry_dir().resolve() == REGISTRY
+    assert {p.stem for p in SPEC_FILES} <= set(list_models())
+    assert len(SPEC_FILES) >= 4
+
+
+@pytest.mark.parametrize("path", SPEC_FILES, ids=lambda p: p.stem)
+def test_every_registered_spec_validates_and_builds(path):
+    spec = load_spec(path)
+    assert spec.name == path.stem
+    model = create_model(spec.name)
+    model.eval()
+    x = torch.randn(2, spec.signal.n_chans, spec.signal.n_times)
+    with torch.no_grad():
+        out = model(x)
+    assert out.shape == (2, spec.signal.n_outputs) and torch.isfinite(out).all()
+
+
+def test_paper_variant_settings():
+    model = create_model("lightconvnet-bciiv2a")
+    assert (model.n_filters_spat, model.heads, model.win_len, model.n_times, model.sfreq) == (64, 8, 250, 1000, 250.0)
+    assert [c["ch_name"] for c in model.chs_info][:3] == ["Fz", "FC3", "FC1"]
+    assert create_model("lightconvnet-bciiv2b").n_chans == 3
+
+
+def test_list_models_patterns_and_tags():
+    assert list_models("*lightconv*") == ["fblightconvnet", "lightconvnet-bciiv2a", "lightconvnet-bciiv2b"]
+    assert list_models("*LIGHTCONV*") == list_models("*lightconv*")
+    assert list_models(tag="bci-iv-2b") == ["lightconvnet-bciiv2b"]
+    assert list_models(tag="declarative") == ["fbcnet-lite"]
+    assert list_models("nothing*") == []
+    assert is_model("fblightconvnet") and not is_model("fblightconv")
+
+
+def test_overrides_are_validated_with_suggestions():
+    with pytest.raises(SpecError, match=r"Unknown argument 'heds' \(did you mean 'heads'\?\); valid ones are: activation"):
+        create_model("fblightconvnet", heds=4)
+    with pytest.raises(SpecError, match=r"heads=5 must divide n_filters_spat=32"):
+        create_model("fblightconvnet", heads=5)
+    with pytest.raises(SpecError, match=r"field 'win_len': Input should be a valid integer \(got '250'\)"):
+        create_model("fblightconvnet", win_len="250")
+    with pytest.raises(SpecError, match=r"field 'n_filters_spat': Input should be greater than or equal to 1"):
+        create_model("fblightconvnet", n_filters_spat=0)
+    with pytest.raises(eegzoo.RegistryError, match=r"Unknown model 'fblightconvnt' \(did you mean 'fblightconvnet'\?\)"):
+        create_model("fblightconvnt")
+
+
+def test_input_window_seconds_override_replaces_default_n_times():
+    model = create_model("fblightconvnet", input_window_seconds=2.0)
+    assert model.n_times == 500
+
+
+def test_pretrained_without_source_is_a_clear_error():
+    with pytest.raises(ValueError, match="has no pretrained weights"):
+        create_model("fblightconvnet", pretrained=True)
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+GOOD_SIGNAL = "[signal]\nn_chans = 3\nn_outputs = 2\nn_times = 500\nsfreq = 250.0\n"
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('architecture = "fblightconvnet"\n' + GOOD_SIGNAL + "[params]\nheads = \"8\"\n",
+         r"field 'params.heads': Input should be a valid integer \(got '8'\)"),
+        ('architecture = "fblightconvnet"\n' + GOOD_SIGNAL + "[params]\nwin_len = 1\n",
+         r"field 'params.win_len': Input should be greater than or equal to 2"),
+        ('architecture = "fblightconvnet"\n' + GOOD_SIGNAL + "[params]\nwinlen = 100\n",
+         r"field 'params.winlen': unknown field; remove it or check its spelling"),
+        ('architecture = "fblightconvnet"\ncolour = "red"\n' + GOOD_SIGNAL,
+         r"field 'colour': unknown field"),
+        ('architecture = "fblightconvnet"\n[signal]\nn_chans = -2\n',
+         r"field 'signal.n_chans': Input should be greater than or equal to 1"),
+        ('architecture = "lightconv"\n' + GOOD_SIGNAL,
+         r"field 'architecture': Unknown architecture 'lightconv'.*valid ones are: fblightconvnet, sequential"),
+        ('architecture = "fblightconvnet"\n' + GOOD_SIGNAL + "[params]\nn_bands = [[30, 200]]\n",
+         r"Band 0 \(30, 200\) Hz reaches the Nyquist"),
+        ('architecture = "sequential"\n' + GOOD_SIGNAL + '[[blocks]]\ntype = "FilterBnk"\n',
+         r"blocks\[0\] \(FilterBnk\): Unknown block type 'FilterBnk' \(did you mean 'FilterBank'\?\)"),
+        ('architecture = "sequential"\n' + GOOD_SIGNAL + '[[blocks]]\ntype = "VarPool"\nargs = { window = 10 }\n',
+         r"blocks\[0\] \(VarPool\): Unknown argument 'window'.*valid ones are: clamp, log, unbiased, win_len"),
+        ('architecture = "sequential"\n' + GOOD_SIGNAL + '[[blocks]]\ntype = "Linear"\nargs = { in_features = "{n_chan}", out_features = 2 }\n',
+         r"placeholder '\{n_chan\}' is not a model parameter"),
+        ('architecture = "sequential"\n' + GOOD_SIGNAL + '[[blocks]]\ntype = "Flatten"\n',
+         r"the blocks end in shape \(batch, 1500\), not \(batch, n_outputs=2\)"),
+        ('architecture = "sequential"\n' + GOOD_SIGNAL + '[[blocks]]\ntype = "SpatialConv"\nargs = { n_bands = 2, n_chans = 3, n_filters = 4 }\n',
+         r"blocks\[0\] \(SpatialConv\) cannot take the input, shape \(2, 3, 500\)"),
+        ('architecture = "fblightconvnet"\nname = = 3\n', r"not valid TOML"),
+    ],
+)
+def test_bad_spec_files_name_file_field_and_fix(tmp_path, body, message):
+    path = _write(tmp_path, "variant", body)
+    with pytest.raises(SpecError, match=message) as info:
+        load_spec(path)
+    assert str(path) in str(info.value)
+
+
+def test_spec_name_must_match_file_name(tmp_path):
+    path = _write(tmp_path, "a-variant", 'name = "other"\narchitecture = "fblightconvnet"\n' + GOOD_SIGNAL)
+    with pytest.raises(SpecError, match=r"'other' differs from the file name 'a-variant'; name the file 'other.toml'"):
+        load_spec(path)
+
+
+def test_register_spec_from_a_file_needs_no_python(tmp_path):
+    path = _write(tmp_path, "tiny-lightconv", 'architecture = "fblightconvnet"\n' + GOOD_SIGNAL + "[params]\nn_filters_spat = 8\nheads = 4\nwin_len = 125\n")
+    try:
+        eegzoo.register_spec(path)
+        model = create_model("tiny-lightconv")
+        assert (model.n_chans, model.n_filters_spat, model.n_windows) == (3, 8, 4)
+    finally:
+        eegzoo.reload_registry()
+    assert not is_model("tiny-lightconv")
+
+
+def test_spec_json_schema_is_exportable():
+    schema = ModelSpec.model_json_schema()
+    assert {"name", "architecture", "params", "signal", "pretrained"} <= set(schema["properties"])
+    spec = model_spec("fblightconvnet")
+    assert ModelSpec.model_validate_json(spec.model_dump_json()) == spec
+    with pytest.raises(Exception):
+        spec.name = "x"  # frozen
+
+
+def test_cli_list_info_schema(capsys):
+    assert cli_main(["list", "*lightconv*"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out] == list_models("*lightconv*")
+    assert cli_main(["info", "fblightconvnet"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["parameters"] == 6596
+    assert info["input_shape"] == ["batch", 22, 1000] and info["output_shape"] == ["batch", 4]
+    assert cli_main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out)["title"] == "ModelSpec"
+    assert cli_main(["info", "nope"]) == 2
+    assert "Unknown model 'nope'" in capsys.readouterr().err
