@@ -9,13 +9,9 @@ from collections.abc import Sequence
 
 import torch
 
+from eegzoo.models.base import count_parameters
 from eegzoo.registry import RegistryError, create_model, list_models, model_source, model_spec
 from eegzoo.specs import ModelSpec, SpecError
-
-
-def count_parameters(model: torch.nn.Module) -> int:
-    """Trainable parameters (fixed filter taps are not counted)."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:

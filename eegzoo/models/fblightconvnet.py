@@ -14,6 +14,7 @@ from eegzoo.blocks.lightweight_attention import LightweightAttention
 from eegzoo.blocks.spatial_conv import SpatialConv
 from eegzoo.blocks.spectral_spatial import spectral_spatial_filter
 from eegzoo.blocks.var_pool import VarPool
+from eegzoo.models.base import ZooModel, json_safe
 from eegzoo.signal import TruncationWarning, resolve_signal_params
 
 
@@ -42,7 +43,7 @@ def activation_path(activation: type[nn.Module]) -> str:
     return f"{activation.__module__}.{activation.__qualname__}"
 
 
-class FBLightConvNet(nn.Module):
+class FBLightConvNet(ZooModel, nn.Module):
     """LightConvNet: filter bank -> spatial conv -> log-variance windows -> attention -> linear.
 
     Accepts every constructor argument of braindecode 1.8.x's ``FBLightConvNet`` with the
@@ -72,7 +73,13 @@ class FBLightConvNet(nn.Module):
             ``h_trans_bandwidth``, ``iir_params``, ``fir_window``, ``fir_design``).
         fused: compute filter bank + spatial conv as one spectral-spatial operator
             (same numbers, much faster; only used for FIR banks).
+
+    ``model(x)`` returns raw logits ``(B, n_outputs)``; ``model(x, return_features=True)``
+    returns ``{"features": (B, n_filters_spat), "logits": (B, n_outputs)}`` where the
+    features are the attention-pooled log-variances that feed the final linear layer.
     """
+
+    architecture_name = "fblightconvnet"
 
     def __init__(
         self,
@@ -149,6 +156,7 @@ class FBLightConvNet(nn.Module):
         self.verbose = verbose
         self.filter_parameters = filter_parameters
         self.fused = fused
+        self._n_bands_arg = n_bands
         self.n_windows = signal.n_times // win_len
         self.n_times_truncated = self.n_windows * win_len
         if self.n_times_truncated != signal.n_times:
@@ -252,5 +260,32 @@ class FBLightConvNet(nn.Module):
         """The final linear layer: ``(B, n_filters_spat) -> (B, n_outputs)`` raw logits."""
         return self.final_layer(features)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, return_features: bool = False) -> Any:
+        if return_features:
+            return self._features_and_logits(x)
         return self.forward_head(self.forward_features(x))
+
+    def get_config(self) -> dict[str, Any]:
+        bands = self._n_bands_arg
+        return json_safe(
+            {
+                "n_chans": self.n_chans,
+                "n_outputs": self.n_outputs,
+                "chs_info": self._chs_info,
+                "n_times": self.n_times,
+                "input_window_seconds": None,
+                "sfreq": self.sfreq,
+                "n_bands": [list(b) for b in bands] if isinstance(bands, (list, tuple)) else bands,
+                "n_filters_spat": self.n_filters_spat,
+                "n_dim": self.n_dim,
+                "stride_factor": None,
+                "win_len": self.win_len,
+                "heads": self.heads,
+                "weight_softmax": self.weight_softmax,
+                "bias": self.bias,
+                "activation": activation_path(self.activation),
+                "verbose": self.verbose,
+                "filter_parameters": self.filter_parameters or None,
+                "fused": self.fused,
+            }
+        )

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from eegzoo.blocks import FilterBank, LightweightAttention, SpatialConv, VarPool
+from eegzoo.models.base import ZooModel, json_safe
 from eegzoo.specs import BlockSpec, SpecError, unknown_names_message
 
 #: Blocks a spec may name: eegzoo's own plus common torch layers.
@@ -66,7 +67,7 @@ def build_block(index: int, block: BlockSpec, context: Mapping[str, Any], source
         raise SpecError(f"{where}: {err}") from err
 
 
-class SequentialEEGModel(nn.Module):
+class SequentialEEGModel(ZooModel, nn.Module):
     """Runs declared blocks in order on ``(batch, n_chans, n_times)`` input.
 
     Shapes are checked at build time by a dry run on zeros, which also sizes lazy layers
@@ -96,6 +97,18 @@ class SequentialEEGModel(nn.Module):
     @property
     def input_window_seconds(self) -> float:
         return self.n_times / self.sfreq
+
+    def get_config(self) -> dict[str, Any]:
+        return json_safe(
+            dict(n_chans=self.n_chans, n_outputs=self.n_outputs, n_times=self.n_times,
+                 sfreq=self.sfreq, chs_info=self.chs_info)
+        )
+
+    def reset_head(self, n_outputs: int) -> None:
+        raise NotImplementedError(
+            "A block-sequence model's head is its last declared block: change n_outputs in the "
+            "spec (or create_model(..., n_outputs=k)) instead."
+        )
 
     def _dry_run(self, specs: list[BlockSpec], source: str) -> None:
         x = torch.zeros(2, self.n_chans, self.n_times)

@@ -1,0 +1,118 @@
+"""Model cards (Markdown with Hugging Face YAML metadata), generated from specs.
+
+Cards are deterministic (no dates), so ``model_cards/`` can be checked for staleness."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from torch import nn
+
+from eegzoo.models.base import count_parameters
+from eegzoo.specs import ModelSpec
+
+BRAINDECODE_BIBTEX = """@article{schirrmeister2017deep,
+  title   = {Deep learning with convolutional neural networks for {EEG} decoding and visualization},
+  author  = {Schirrmeister, Robin Tibor and Springenberg, Jost Tobias and Fiederer, Lukas Dominique Josef and Glasstetter, Martin and Eggensperger, Katharina and Tangermann, Michael and Hutter, Frank and Burgard, Wolfram and Ball, Tonio},
+  journal = {Human Brain Mapping},
+  volume  = {38},
+  number  = {11},
+  pages   = {5391--5420},
+  year    = {2017},
+  doi     = {10.1002/hbm.23730}
+}"""
+
+_SPDX_TO_HUB = {"BSD-3-Clause": "bsd-3-clause", "MIT": "mit", "Apache-2.0": "apache-2.0", "CC-BY-4.0": "cc-by-4.0"}
+
+
+def _architecture_summary(model: nn.Module) -> list[str]:
+    if getattr(model, "architecture_name", None) == "fblightconvnet":
+        bank = model.spectral_filtering
+        bands = ", ".join(f"{lo:g}-{hi:g}" for lo, hi in bank.bands)
+        return [
+            f"1. **Filter bank** ({bank.method.upper()}, {bank.phase} phase, fixed): {bank.n_bands} bands [{bands}] Hz.",
+            f"2. **Spatial convolution** over all bands and {model.n_chans} electrodes -> {model.n_filters_spat} spatial filters, batch norm, {model.activation.__name__}.",
+            f"3. **Variance pooling**: log-variance over {model.n_windows} non-overlapping windows of {model.win_len} samples ({model.win_len / model.sfreq:g} s).",
+            f"4. **Lightweight attention**: {model.heads} heads weigh the windows (softmax={model.weight_softmax}), channel c uses head c % {model.heads}.",
+            f"5. **Linear head**: {model.n_filters_spat} -> {model.n_outputs} logits.",
+        ]
+    blocks = getattr(getattr(model, "blocks", None), "children", None)
+    if blocks is not None:
+        return [f"{i + 1}. `{type(b).__name__}`" for i, b in enumerate(blocks())]
+    return [f"`{type(model).__name__}`"]
+
+
+def generate_model_card(model_or_name: nn.Module | str, metrics: Mapping[str, float] | None = None) -> str:
+    """Render the card of a registered model (by name) or of a built model (its spec).
+    ``metrics`` (e.g. accuracy, kappa) adds a results table."""
+    from eegzoo.hub import _spec_of
+    from eegzoo.registry import create_model
+
+    model = create_model(model_or_name) if isinstance(model_or_name, str) else model_or_name
+    spec: ModelSpec = _spec_of(model)
+    license_id = _SPDX_TO_HUB.get(spec.license, "other")
+    tags = ["eeg", "eegzoo", spec.architecture, *spec.tags]
+    front = ["---", "library_name: eegzoo", f"license: {license_id}", "tags:"]
+    front += [f"- {t}" for t in dict.fromkeys(tags)]
+    front += ["pipeline_tag: other", "---", ""]
+    n_chans, sfreq, n_times = model.n_chans, float(model.sfreq), model.n_times
+    chs = model._chs_info if hasattr(model, "_chs_info") else getattr(model, "chs_info", None)
+    ch_line = ", ".join(c["ch_name"] for c in chs) if chs else "any order, consistent between training and use"
+    lines = [
+        f"# {spec.name}",
+        "",
+        spec.description or f"A `{spec.architecture}` model from eegzoo.",
+        "",
+        "## Architecture",
+        "",
+        *_architecture_summary(model),
+        "",
+        f"Trainable parameters: **{count_parameters(model):,}**.",
+        "",
+        "## Input expectations",
+        "",
+        "| what | value |",
+        "|---|---|",
+        f"| channels | {n_chans} |",
+        f"| channel order | {ch_line} |",
+        f"| sampling rate | {sfreq:g} Hz |",
+        f"| window | {n_times} samples ({n_times / sfreq:g} s) |",
+        "| input tensor | float, shape (batch, channels, samples), in volts or microvolts consistently with training |",
+        f"| output | {model.n_outputs} raw logits ({spec.task}) |",
+        "",
+        "## Intended use",
+        "",
+        "Research on EEG decoding (e.g. motor-imagery brain-computer interfaces). Not a medical",
+        "device: do not use it for diagnosis or for decisions about a person's care. Decoding",
+        "accuracy varies strongly between people and sessions; validate on your own data.",
+        "",
+        "## Usage",
+        "",
+        "```python",
+        "import eegzoo",
+        f'model = eegzoo.create_model("{spec.name}")',
+        "```",
+        "",
+    ]
+    if metrics:
+        lines += ["## Results", "", "| metric | value |", "|---|---|"]
+        lines += [f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items()]
+        lines.append("")
+    if spec.paper:
+        lines += ["## Paper", "", spec.paper, ""]
+    lines += ["## Citation", "", "```bibtex"]
+    if spec.citation:
+        lines += [spec.citation.strip(), ""]
+    lines += [BRAINDECODE_BIBTEX, "```", "", "## License", "", f"{spec.license}.", ""]
+    return "\n".join(front + lines)
+
+
+def write_model_cards(out_dir: str | os.PathLike = "model_cards") -> list[Path]:
+    """(Re)generate the card of every registered model into ``out_dir``."""
+    from eegzoo.registry import list_models
+    from eegzoo.weights import atomic_write_text
+
+    out = Path(out_dir)
+    return [atomic_write_text(out / f"{name}.md", generate_model_card(name)) for name in list_models()]

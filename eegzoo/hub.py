@@ -1,0 +1,250 @@
+"""Sharing models: ``save_pretrained`` / ``from_pretrained`` / ``push_to_hub`` on top of
+huggingface_hub (``snapshot_download``, ``hf_hub_download``, ``upload_folder``).
+
+A model directory holds ``config.json`` (architecture, spec and JSON-safe constructor
+config), ``model.safetensors`` and ``README.md`` (the model card). ``from_pretrained`` also
+reads braindecode directories (braindecode's ``config.json`` + ``model.safetensors`` or
+``pytorch_model.bin``) and bare braindecode state_dicts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+from huggingface_hub import HfApi, hf_hub_download, snapshot_download
+from huggingface_hub.errors import LocalEntryNotFoundError
+from torch import nn
+
+from eegzoo.specs import ModelSpec
+from eegzoo.weights import (
+    WeightsError,
+    atomic_write_text,
+    check_signal_metadata,
+    check_state_dict,
+    file_sha256,
+    load_braindecode_bin,
+    load_weights,
+    read_weights,
+    save_weights,
+)
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+BRAINDECODE_BIN = "pytorch_model.bin"
+CARD_NAME = "README.md"
+_HUB_FILES = [CONFIG_NAME, WEIGHTS_NAME, BRAINDECODE_BIN, CARD_NAME]
+
+
+def _spec_of(model: nn.Module) -> ModelSpec:
+    spec = getattr(model, "eegzoo_spec", None)
+    if spec is not None:
+        return spec
+    arch = getattr(model, "architecture_name", None)
+    if arch is None:
+        raise TypeError(
+            f"{type(model).__name__} is not a zoo model: build it with eegzoo.create_model or "
+            "a zoo class so that it has a spec."
+        )
+    return ModelSpec(name=arch, architecture=arch)
+
+
+def model_config_document(model: nn.Module) -> dict[str, Any]:
+    """What ``config.json`` holds."""
+    from eegzoo import __version__
+
+    spec = _spec_of(model)
+    return {
+        "eegzoo_version": __version__,
+        "architecture": spec.architecture,
+        "model_name": spec.name,
+        "config": model.get_config(),
+        "spec": spec.model_dump(mode="json", exclude_none=True),
+    }
+
+
+def save_pretrained(model: nn.Module, save_directory: str | os.PathLike, card: bool = True, metrics: Mapping[str, float] | None = None) -> Path:
+    """Write ``config.json``, ``model.safetensors`` and (by default) a ``README.md`` model
+    card into ``save_directory``; every file is written atomically."""
+    from eegzoo.cards import generate_model_card
+
+    directory = Path(save_directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    document = model_config_document(model)
+    save_weights(model, directory / WEIGHTS_NAME)
+    atomic_write_text(directory / CONFIG_NAME, json.dumps(document, indent=2, sort_keys=True) + "\n")
+    if card:
+        atomic_write_text(directory / CARD_NAME, generate_model_card(model, metrics=metrics))
+    return directory
+
+
+def _resolve_location(
+    location: str | os.PathLike, revision: str | None, cache_dir: str | None, local_files_only: bool, token: str | None
+) -> Path:
+    path = Path(location)
+    if path.exists():
+        return path
+    repo_id = str(location)
+    if repo_id.count("/") != 1:
+        raise FileNotFoundError(
+            f"{repo_id!r} is neither an existing file/folder nor a Hub repo id ('owner/name')."
+        )
+    try:
+        return Path(
+            snapshot_download(
+                repo_id, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
+                token=token, allow_patterns=_HUB_FILES,
+            )
+        )
+    except LocalEntryNotFoundError as err:
+        raise FileNotFoundError(
+            f"{repo_id} (revision {revision or 'main'}) is not in the local Hub cache and cannot "
+            "be downloaded (offline: HF_HUB_OFFLINE=1 or no network). Download it once online, "
+            "or pass a local folder."
+        ) from err
+
+
+def _load_state(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str, str], str]:
+    safetensors_path = directory / WEIGHTS_NAME
+    if safetensors_path.is_file():
+        tensors, meta = read_weights(safetensors_path)
+        return tensors, meta, str(safetensors_path)
+    bin_path = directory / BRAINDECODE_BIN
+    if bin_path.is_file():
+        return load_braindecode_bin(bin_path), {}, str(bin_path)
+    raise FileNotFoundError(f"{directory} has no {WEIGHTS_NAME} (or braindecode {BRAINDECODE_BIN}).")
+
+
+def _braindecode_config_to_params(config: Mapping[str, Any], source: str) -> dict[str, Any]:
+    from eegzoo.specs import FBLightConvNetParams
+
+    known = set(FBLightConvNetParams.model_fields)
+    params = {k: v for k, v in config.items() if k in known}
+    extra = sorted(set(config) - known - {"braindecode_version"})
+    if extra:
+        raise WeightsError(
+            f"{source} is a braindecode config with keys FBLightConvNet does not have ({extra}); "
+            "only braindecode FBLightConvNet checkpoints can be imported."
+        )
+    return params
+
+
+def _build(architecture: str, config: Mapping[str, Any], spec: ModelSpec | None, overrides: Mapping[str, Any], source: str) -> nn.Module:
+    from eegzoo.registry import build_from_spec, get_architecture
+
+    get_architecture(architecture)  # clear error for unknown architectures
+    spec = spec or ModelSpec(name=architecture, architecture=architecture)
+    # The saved config is complete: it replaces the spec's defaults.
+    spec = spec.model_copy(update={"params": {}, "signal": type(spec.signal)()})
+    return build_from_spec(spec, {**config, **overrides}, source)
+
+
+def from_pretrained(
+    location: str | os.PathLike | Mapping[str, torch.Tensor],
+    revision: str | None = None,
+    n_outputs: int | None = None,
+    cache_dir: str | None = None,
+    local_files_only: bool = False,
+    token: str | None = None,
+    **overrides: Any,
+) -> nn.Module:
+    """Load a model from a local folder, a Hub repo id (through the Hub cache; works
+    offline when cached), a braindecode folder, or a bare braindecode state_dict (a file or
+    a mapping, with the constructor arguments as ``overrides``).
+
+    ``n_outputs=k`` keeps the trained body and puts a freshly initialised ``k``-class head
+    on it. Other ``overrides`` replace saved constructor arguments (e.g. ``fused=False``);
+    weights must still fit, strictly.
+    """
+    if isinstance(location, Mapping):
+        state, meta, source, document = dict(location), {}, "the given state_dict", None
+    else:
+        path = _resolve_location(location, revision, cache_dir, local_files_only, token)
+        if path.is_file():
+            source, document, meta = str(path), None, {}
+            if path.suffix == ".safetensors":
+                state, meta = read_weights(path)
+            else:
+                state = load_braindecode_bin(path)
+        else:
+            config_path = path / CONFIG_NAME
+            if not config_path.is_file():
+                raise FileNotFoundError(f"{path} has no {CONFIG_NAME}; is it a saved model folder?")
+            document = json.loads(config_path.read_text())
+            state, meta, source = _load_state(path)
+
+    if document is not None and "eegzoo_version" in document:
+        spec = ModelSpec.model_validate(document["spec"]) if "spec" in document else None
+        config = dict(document["config"])
+        architecture = document["architecture"]
+    else:  # braindecode folder, or bare state_dict + constructor kwargs
+        config = _braindecode_config_to_params(document or {}, source)
+        spec, architecture = None, "fblightconvnet"
+    if n_outputs is not None:
+        config["n_outputs"] = n_outputs
+    model = _build(architecture, config, spec, overrides, f"from_pretrained({source})")
+
+    head = f"{getattr(model, 'head_name', 'final_layer')}."
+    saved_outputs = next((v.shape[0] for k, v in state.items() if k.startswith(head) and k.endswith("bias")), None)
+    replace_head = n_outputs is not None and saved_outputs is not None and saved_outputs != n_outputs
+    head_prefix = (head,) if replace_head else ()
+    check_state_dict(model, state, source, ignore=head_prefix)
+    if not replace_head:
+        check_signal_metadata(model, meta, source)
+    body = {k: v for k, v in state.items() if not k.startswith(head_prefix)} if replace_head else state
+    model.load_state_dict(body, strict=not replace_head)
+    return model
+
+
+def push_to_hub(
+    model: nn.Module,
+    repo_id: str,
+    commit_message: str = "Upload eegzoo model",
+    private: bool | None = None,
+    token: str | None = None,
+    revision: str | None = None,
+    create_pr: bool = False,
+    api: HfApi | None = None,
+) -> Any:
+    """Create the repo if needed and upload ``save_pretrained``'s files in one commit."""
+    api = api or HfApi(token=token)
+    api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+    with tempfile.TemporaryDirectory() as tmp:
+        save_pretrained(model, tmp)
+        return api.upload_folder(
+            repo_id=repo_id, folder_path=tmp, commit_message=commit_message, revision=revision,
+            create_pr=create_pr, repo_type="model",
+        )
+
+
+def load_pretrained_source(model: nn.Module, spec: ModelSpec, cache_dir: str | None = None) -> nn.Module:
+    """Load the weights a spec pins (Hub repo + revision + file + sha256) into ``model``,
+    through the Hub cache (works offline with ``HF_HUB_OFFLINE=1`` once cached)."""
+    source = spec.pretrained
+    if source is None:
+        from eegzoo.registry import list_models
+
+        raise ValueError(
+            f"Model '{spec.name}' has no pretrained weights. Models with weights: "
+            f"{list_models(pretrained=True) or 'none registered yet'}."
+        )
+    try:
+        path = hf_hub_download(source.repo_id, source.filename, revision=source.revision, cache_dir=cache_dir)
+    except LocalEntryNotFoundError as err:
+        raise FileNotFoundError(
+            f"The weights of '{spec.name}' ({source.repo_id}/{source.filename}) are not in the "
+            "Hub cache and cannot be downloaded now; download them once online."
+        ) from err
+    actual = file_sha256(path)
+    if actual != source.sha256:
+        raise WeightsError(
+            f"{path}: sha256 {actual} differs from the {source.sha256} pinned by the spec of "
+            f"'{spec.name}'; the download is corrupt or the repo changed. Delete the cached "
+            "file and download again, or update the spec's sha256 if the change is intended."
+        )
+    return load_weights(model, path)

@@ -1,0 +1,255 @@
+"""safetensors I/O, save/from_pretrained, Hub cache, braindecode import, heads and cards."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from huggingface_hub import ModelCard, constants
+from safetensors.torch import load_file, save_file
+
+import eegzoo
+from conftest import FIXTURES, build_quiet
+from eegzoo import FBLightConvNet, create_model
+from eegzoo.cards import generate_model_card
+from eegzoo.hub import from_pretrained, push_to_hub, save_pretrained
+from eegzoo.weights import WeightsError, file_sha256, load_weights, read_weights, save_weights
+
+SMALL = dict(n_chans=3, n_outputs=2, n_times=500, sfreq=250.0, n_filters_spat=8, heads=4, win_len=125)
+
+
+def small_model(**kw):
+    torch.manual_seed(1)
+    model = create_model("fblightconvnet", **{**SMALL, **kw})
+    with torch.no_grad():  # non-default BN stats so eval-mode round trips are meaningful
+        model.spatial_conv[1].running_var.uniform_(0.5, 2.0)
+    return model.eval()
+
+
+def x_small():
+    return torch.randn(2, 3, 500, generator=torch.Generator().manual_seed(5))
+
+
+def test_save_load_round_trip_is_bit_exact(tmp_path):
+    model = small_model()
+    path = save_weights(model, tmp_path / "w.safetensors")
+    fresh = small_model()
+    with torch.no_grad():
+        for p in fresh.parameters():
+            p.add_(1.0)
+    load_weights(fresh, path)
+    for key, value in model.state_dict().items():
+        assert torch.equal(fresh.state_dict()[key], value), key
+    assert torch.equal(fresh(x_small()), model(x_small()))
+    _, meta = read_weights(path)
+    assert meta["model_name"] == "fblightconvnet" and meta["eegzoo_version"] == eegzoo.__version__
+    assert json.loads(meta["config"])["n_filters_spat"] == 8 and "created" in meta
+    assert json.loads(meta["spec"])["architecture"] == "fblightconvnet"
+
+
+def test_renamed_missing_extra_and_mis_shaped_keys_are_listed(tmp_path):
+    model = small_model()
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    cases = {
+        "renamed": ({f"module.{k}": v for k, v in state.items()}, r"key names differ .*nothing was loaded"),
+        "missing": ({k: v for k, v in state.items() if k != "final_layer.bias"}, r"missing keys \(1\): final_layer.bias"),
+        "extra": ({**state, "extra.weight": torch.zeros(2)}, r"unexpected keys \(1\): extra.weight"),
+        "shape": ({**state, "final_layer.weight": torch.zeros(5, 8)}, r"final_layer.weight: file \(5, 8\) vs model \(2, 8\)"),
+    }
+    for name, (tensors, message) in cases.items():
+        path = tmp_path / f"{name}.safetensors"
+        save_file(tensors, str(path))
+        with pytest.raises(WeightsError, match=message):
+            load_weights(small_model(), path)
+
+
+def test_truncated_and_corrupt_files_are_rejected(tmp_path):
+    path = save_weights(small_model(), tmp_path / "w.safetensors")
+    data = path.read_bytes()
+    (tmp_path / "cut.safetensors").write_bytes(data[: len(data) // 2])
+    with pytest.raises(WeightsError, match="truncated or corrupt"):
+        load_weights(small_model(), tmp_path / "cut.safetensors")
+    flipped = bytearray(data)
+    flipped[-3] ^= 0xFF
+    (tmp_path / "flip.safetensors").write_bytes(bytes(flipped))
+    with pytest.raises(WeightsError, match="do not match the sha256"):
+        load_weights(small_model(), tmp_path / "flip.safetensors")
+    with pytest.raises(FileNotFoundError, match="No weights file"):
+        load_weights(small_model(), tmp_path / "none.safetensors")
+
+
+def test_wrong_sfreq_is_named(tmp_path):
+    path = save_weights(small_model(), tmp_path / "w.safetensors")
+    other = small_model(sfreq=256.0, n_times=500)
+    with pytest.raises(WeightsError, match=r"saved for sfreq=250.0, but this model has sfreq=256.0. Build it with sfreq=250.0"):
+        load_weights(other, path)
+
+
+def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch):
+    path = save_weights(small_model(), tmp_path / "w.safetensors")
+    before = path.read_bytes()
+    import eegzoo.weights as weights_module
+
+    def explode(tensors, filename, metadata=None):
+        Path(filename).write_bytes(b"half a file")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(weights_module, "save_file", explode)
+    with pytest.raises(KeyboardInterrupt):
+        save_weights(small_model(n_outputs=3), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["w.safetensors"]
+
+
+def test_save_pretrained_from_pretrained_round_trip(tmp_path):
+    model = small_model(n_bands=[(4, 8), (8, 13), (13, 30)], activation="torch.nn.GELU")
+    save_pretrained(model, tmp_path / "m")
+    assert {p.name for p in (tmp_path / "m").iterdir()} == {"config.json", "model.safetensors", "README.md"}
+    loaded = FBLightConvNet.from_pretrained(tmp_path / "m")
+    assert loaded.get_config() == model.get_config()
+    assert torch.equal(loaded.eval()(x_small()), model(x_small()))
+    assert isinstance(loaded.spatial_conv[2], torch.nn.GELU)
+    unfused = from_pretrained(tmp_path / "m", fused=False).eval()
+    torch.testing.assert_close(unfused(x_small()), model(x_small()), rtol=0, atol=1e-5)
+
+
+def test_get_config_from_config_is_json_safe():
+    model = small_model(n_bands=[(4, 8), (8, 12)], filter_parameters={"phase": "forward"})
+    config = json.loads(json.dumps(model.get_config()))
+    assert config["activation"] == "torch.nn.modules.activation.ELU"
+    assert config["n_bands"] == [[4, 8], [8, 12]]
+    rebuilt = FBLightConvNet.from_config(config)
+    assert rebuilt.get_config() == model.get_config()
+    assert rebuilt.spectral_filtering.causal
+
+
+def test_n_outputs_override_keeps_body_and_rebuilds_head(tmp_path):
+    model = small_model()
+    model.save_pretrained(tmp_path / "m")
+    tuned = FBLightConvNet.from_pretrained(tmp_path / "m", n_outputs=5).eval()
+    assert tuned.final_layer.out_features == 5 and tuned.n_outputs == 5
+    for key, value in model.state_dict().items():
+        if not key.startswith("final_layer."):
+            assert torch.equal(tuned.state_dict()[key], value), key
+    assert torch.equal(tuned(x_small(), return_features=True)["features"], model(x_small(), return_features=True)["features"])
+
+
+def test_reset_head_and_return_features_contract():
+    model = small_model()
+    out = model(x_small(), return_features=True)
+    assert set(out) == {"features", "logits"}
+    assert out["features"].shape == (2, 8) and out["logits"].shape == (2, 2)
+    torch.testing.assert_close(model.forward_head(out["features"]), out["logits"])
+    torch.testing.assert_close(out["logits"], model(x_small()))
+    body = model.forward_features(x_small())
+    model.reset_head(7)
+    assert model(x_small()).shape == (2, 7) and model.n_outputs == 7
+    torch.testing.assert_close(model.forward_features(x_small()), body)
+    assert model.get_config()["n_outputs"] == 7
+    with pytest.raises(ValueError, match="positive int"):
+        model.reset_head(0)
+
+
+def test_braindecode_hub_folder_imports_with_same_logits(tmp_path):
+    io = load_file(str(FIXTURES / "braindecode_hub_io.safetensors"))
+    model = FBLightConvNet.from_pretrained(FIXTURES / "braindecode_hub").eval()
+    torch.testing.assert_close(model(io["x"]), io["logits_eval"], rtol=0, atol=1e-5)
+    only_bin = tmp_path / "bd"
+    only_bin.mkdir()
+    shutil.copy(FIXTURES / "braindecode_hub" / "config.json", only_bin)
+    shutil.copy(FIXTURES / "braindecode_hub" / "pytorch_model.bin", only_bin)
+    model = FBLightConvNet.from_pretrained(only_bin).eval()
+    torch.testing.assert_close(model(io["x"]), io["logits_eval"], rtol=0, atol=1e-5)
+
+
+def test_bare_braindecode_state_dict_imports(tmp_path):
+    io = load_file(str(FIXTURES / "braindecode_hub_io.safetensors"))
+    kwargs = dict(n_chans=3, n_outputs=2, n_times=500, sfreq=250, n_filters_spat=8, heads=4, win_len=125)
+    model = FBLightConvNet.from_pretrained(FIXTURES / "braindecode_state_dict.bin", **kwargs).eval()
+    torch.testing.assert_close(model(io["x"]), io["logits_eval"], rtol=0, atol=1e-5)
+    state = torch.load(FIXTURES / "braindecode_state_dict.bin", weights_only=True)
+    model = from_pretrained(state, **kwargs).eval()
+    torch.testing.assert_close(model(io["x"]), io["logits_eval"], rtol=0, atol=1e-5)
+    with pytest.raises(WeightsError, match="shape mismatches"):
+        from_pretrained(state, **{**kwargs, "n_filters_spat": 16})
+    (tmp_path / "junk.bin").write_bytes(b"not a pickle")
+    with pytest.raises(WeightsError, match="not a loadable state_dict"):
+        from_pretrained(tmp_path / "junk.bin", **kwargs)
+
+
+class LocalHubStandIn:
+    """Stands in for the Hub endpoint: an upload lands in a Hub cache laid out exactly as
+    huggingface_hub's downloads leave it (refs/<branch> -> snapshots/<commit>/...)."""
+
+    def __init__(self, cache: Path) -> None:
+        self.cache, self.repos, self.commits = cache, [], 0
+
+    def create_repo(self, repo_id, private=None, exist_ok=False, repo_type="model"):
+        self.repos.append(repo_id)
+
+    def upload_folder(self, repo_id, folder_path, commit_message, revision=None, create_pr=False, repo_type="model"):
+        self.commits += 1
+        commit = f"{self.commits:040x}"
+        repo = self.cache / f"models--{repo_id.replace('/', '--')}"
+        shutil.copytree(folder_path, repo / "snapshots" / commit)
+        (repo / "refs").mkdir(parents=True, exist_ok=True)
+        (repo / "refs" / (revision or "main")).write_text(commit)
+        return commit
+
+
+def test_push_to_hub_then_from_pretrained_offline_from_the_cache(tmp_path, monkeypatch):
+    cache = tmp_path / "hub-cache"
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    model = small_model()
+    api = LocalHubStandIn(cache)
+    push_to_hub(model, "eegzoo-test/tiny-lightconv", api=api)
+    assert api.repos == ["eegzoo-test/tiny-lightconv"]
+    loaded = FBLightConvNet.from_pretrained("eegzoo-test/tiny-lightconv")
+    assert torch.equal(loaded.eval()(x_small()), model(x_small()))
+    with pytest.raises(FileNotFoundError, match="not in the local Hub cache"):
+        from_pretrained("eegzoo-test/never-pushed")
+
+
+def test_create_model_pretrained_checks_sha256_offline(tmp_path, monkeypatch):
+    cache = tmp_path / "hub-cache"
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    model = small_model()
+    LocalHubStandIn(cache).upload_folder("eegzoo-test/tiny", save_pretrained(model, tmp_path / "m"), "up")
+    sha = file_sha256(tmp_path / "m" / "model.safetensors")
+    spec = eegzoo.model_spec("fblightconvnet").model_dump()
+    spec["signal"] = {k: SMALL[k] for k in ("n_chans", "n_outputs", "n_times", "sfreq")}
+    spec["params"] = {k: SMALL[k] for k in ("n_filters_spat", "heads", "win_len")}
+    try:
+        eegzoo.register_spec({**spec, "name": "tiny-pretrained", "pretrained": {"repo_id": "eegzoo-test/tiny", "sha256": sha}})
+        eegzoo.register_spec({**spec, "name": "tiny-badsha", "pretrained": {"repo_id": "eegzoo-test/tiny", "sha256": "0" * 64}})
+        assert eegzoo.list_models(pretrained=True) == ["tiny-badsha", "tiny-pretrained"]
+        loaded = create_model("tiny-pretrained", pretrained=True).eval()
+        assert torch.equal(loaded(x_small()), model(x_small()))
+        with pytest.raises(WeightsError, match="differs from the 0000.* pinned by the spec of 'tiny-badsha'"):
+            create_model("tiny-badsha", pretrained=True)
+    finally:
+        eegzoo.reload_registry()
+
+
+CARDS = Path(__file__).resolve().parents[1] / "model_cards"
+
+
+@pytest.mark.parametrize("name", eegzoo.list_models())
+def test_model_cards_are_up_to_date(name):
+    assert (CARDS / f"{name}.md").read_text() == generate_model_card(name), (
+        "model_cards/ is stale: run `eegzoo card --all`"
+    )
+
+
+def test_model_card_has_valid_hub_metadata_and_metrics():
+    card = ModelCard(generate_model_card(small_model(), metrics={"accuracy": 0.75, "kappa": 0.667}))
+    data = card.data.to_dict()
+    assert data["library_name"] == "eegzoo" and data["license"] == "bsd-3-clause"
+    assert "eeg" in data["tags"] and "motor-imagery" in data["tags"]
+    assert "| accuracy | 0.7500 |" in card.text and "@article{ma2023lightconvnet" in card.text
+    assert "Trainable parameters: **" in card.text and "| sampling rate | 250 Hz |" in card.text
