@@ -129,3 +129,14 @@ def test_blocks_reject_wrong_shapes():
         VarPool(250)(torch.randn(1, 1, 100))
     with pytest.raises(ValueError, match=r"\(B, 8, 4\)"):
         LightweightAttention(8, 4)(torch.randn(1, 8, 3))
+
+
+@pytest.mark.parametrize("method", ["fir", "iir"])
+def test_filter_bank_cache_filled_in_inference_mode_still_trains(method):
+    bank = FilterBank(sfreq=250, bands=[(8, 12)], method=method)
+    x = torch.randn(1, 2, 300)
+    with torch.inference_mode():
+        bank(x)
+    x.requires_grad_(True)
+    bank(x).square().sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0

@@ -26,7 +26,6 @@ from typing import Any, Literal, Union
 
 import mne
 import numpy as np
-import scipy.fft
 import scipy.signal
 import torch
 from torch import nn
@@ -138,8 +137,10 @@ def _buffer_list(tensors: Sequence[torch.Tensor]) -> nn.Module:
 
 
 def fast_fft_length(n: int) -> int:
-    """Smallest 2-3-5-smooth length >= ``n`` (rFFTs are fastest there)."""
-    return int(scipy.fft.next_fast_len(int(n), real=True))
+    """Smallest length >= ``n`` of the form ``2**a``, ``3 * 2**a`` or ``5 * 2**a``: torch's
+    CPU rFFT is up to 3x faster there than at other 5-smooth lengths (e.g. 1280 vs 1215)."""
+    n = max(int(n), 1)
+    return min(m << max(0, math.ceil(math.log2(n / m))) for m in (1, 3, 5))
 
 
 class FilterBank(nn.Module):
@@ -270,12 +271,15 @@ class FilterBank(nn.Module):
         key = (n_fft, str(device), dtype)
         cached = self._spectra_cache.get(key)
         if cached is None:
-            kernels = torch.zeros(self.n_bands, n_fft, dtype=torch.float64, device=device)
-            for b, (t, s) in enumerate(zip(taps, self._fir_offsets())):
-                # Kernel index j = k - s for tap k: negative indices wrap to the end.
-                idx = (torch.arange(t.numel(), device=device) - s) % n_fft
-                kernels[b, idx] = t.to(device=device, dtype=torch.float64)
-            cached = torch.fft.rfft(kernels, n=n_fft).to(dtype)
+            # Built outside inference mode: a cache filled under torch.inference_mode() would
+            # hold inference tensors that a later training step cannot use.
+            with torch.inference_mode(False), torch.no_grad():
+                kernels = torch.zeros(self.n_bands, n_fft, dtype=torch.float64, device=device)
+                for b, (t, s) in enumerate(zip(taps, self._fir_offsets())):
+                    # Kernel index j = k - s for tap k: negative indices wrap to the end.
+                    idx = (torch.arange(t.numel(), device=device) - s) % n_fft
+                    kernels[b, idx] = t.to(device=device, dtype=torch.float64)
+                cached = torch.fft.rfft(kernels, n=n_fft).to(dtype)
             self._spectra_cache[key] = cached
         return cached
 
@@ -291,7 +295,8 @@ class FilterBank(nn.Module):
                 b = getattr(self.b_list, str(i)).detach().cpu().double().numpy()
                 a = getattr(self.a_list, str(i)).detach().cpu().double().numpy()
                 rows.append(scipy.signal.lfilter(b / a[0], a / a[0], impulse))
-            cached = torch.as_tensor(np.stack(rows), dtype=torch.float64, device=device)
+            with torch.inference_mode(False):
+                cached = torch.as_tensor(np.stack(rows), dtype=torch.float64, device=device)
             self._impulse_cache[key] = cached
         return cached
 

@@ -48,7 +48,10 @@ class VarPool(nn.Module):
                 f"VarPool needs at least win_len={self.win_len} samples, got {x.shape[-1]}."
             )
         windows = x[..., : n_windows * self.win_len].unflatten(-1, (n_windows, self.win_len))
-        out = torch.var(windows, dim=-1, correction=1 if self.unbiased else 0)
+        # Two-pass variance as a dot product: same precision as torch.var, several times
+        # faster on CPU (torch.var's innermost-axis kernel is slow), forward and backward.
+        centred = windows - windows.mean(dim=-1, keepdim=True)
+        out = torch.linalg.vecdot(centred, centred) / (self.win_len - (1 if self.unbiased else 0))
         if self.clamp is not None:
             out = out.clamp(self.clamp[0], self.clamp[1])
         return torch.log(out) if self.log else out

@@ -12,7 +12,7 @@ from torch import nn
 from eegzoo.blocks.filter_bank import _FILTER_KWARGS, BandsArg, FilterBank
 from eegzoo.blocks.lightweight_attention import LightweightAttention
 from eegzoo.blocks.spatial_conv import SpatialConv
-from eegzoo.blocks.spectral_spatial import spectral_spatial_filter
+from eegzoo.blocks.spectral_spatial import spectral_mixing_matrix, spectral_spatial_filter
 from eegzoo.blocks.var_pool import VarPool
 from eegzoo.models.base import ZooModel, json_safe
 from eegzoo.signal import TruncationWarning, resolve_signal_params
@@ -184,6 +184,7 @@ class FBLightConvNet(ZooModel, nn.Module):
             n_filters_spat, self.n_windows, heads=heads, weight_softmax=weight_softmax, bias=bias
         )
         self.final_layer = nn.Linear(n_filters_spat, n_outputs)
+        self._mixing_cache: tuple[tuple, torch.Tensor] | None = None
 
     # ------------------------------------------------------------ signal properties
     @property
@@ -221,6 +222,43 @@ class FBLightConvNet(ZooModel, nn.Module):
             return spectral_spatial_filter(x, self.spectral_filtering, conv.weight, conv.bias)
         return conv(self.spectral_filtering(x))
 
+    def _folded_spatial(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Eval-mode batch norm is affine, so it folds into the spatial weights and bias."""
+        conv, bn = self.spatial_conv[0], self.spatial_conv[1]
+        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        weight = conv.weight.squeeze(-1) * scale[:, None, None]
+        bias = (conv.bias - bn.running_mean) * scale + bn.bias
+        return weight, bias
+
+    def _cached_mixing(self, weight: torch.Tensor, n_fft: int, dtype: torch.dtype) -> torch.Tensor | None:
+        """The folded mixing matrix, reused while the parameters it depends on are unchanged
+        (in-place updates bump ``_version``; ``.to()`` changes ``data_ptr``). Only used when no
+        gradient flows to the weights."""
+        conv, bn = self.spatial_conv[0], self.spatial_conv[1]
+        sources = (conv.weight, conv.bias, bn.weight, bn.bias, bn.running_mean, bn.running_var)
+        if torch.is_grad_enabled() and any(t.requires_grad for t in sources):
+            return None
+        if torch.jit.is_scripting() or torch.jit.is_tracing() or torch.compiler.is_compiling():
+            return None
+        key = (n_fft, dtype, weight.device) + tuple((t.data_ptr(), t._version) for t in sources)
+        if self._mixing_cache is None or self._mixing_cache[0] != key:
+            with torch.inference_mode(False), torch.no_grad():
+                mixing = spectral_mixing_matrix(self.spectral_filtering, weight, n_fft, dtype)
+            self._mixing_cache = (key, mixing)
+        return self._mixing_cache[1]
+
+    def filter_mix_normalise(self, x: torch.Tensor) -> torch.Tensor:
+        """Filter bank + spatial conv + batch norm: ``(B, C, T) -> (B, n_filters_spat, T)``.
+        Fused in the frequency domain for FIR banks, with eval-mode batch norm folded in."""
+        conv, bn = self.spatial_conv[0], self.spatial_conv[1]
+        fusable = self.fused and self.spectral_filtering.is_fir
+        if not fusable or bn.training or not bn.track_running_stats:
+            return bn(self.filter_and_mix(x))
+        weight, bias = self._folded_spatial()
+        n_fft = self.spectral_filtering.fft_length(x.shape[-1])
+        mixing = self._cached_mixing(weight, n_fft, x.dtype)
+        return spectral_spatial_filter(x, self.spectral_filtering, weight, bias, mixing=mixing)
+
     def _check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 3:
             raise ValueError(
@@ -250,9 +288,8 @@ class FBLightConvNet(ZooModel, nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Everything before the final linear layer: ``(B, C, T) -> (B, n_filters_spat)``."""
         self._check_input(x)
-        x = self.filter_and_mix(x)
-        x = self.spatial_conv[2](self.spatial_conv[1](x))
-        x = x[:, :, : self.n_times_truncated]
+        x = self.filter_mix_normalise(x)[:, :, : self.n_times_truncated]
+        x = self.spatial_conv[2](x)
         x = self.temporal_layer(x)
         return self.attn_conv(x)
 
