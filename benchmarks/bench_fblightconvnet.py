@@ -69,6 +69,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--compile", action="store_true", help="also time eegzoo's train step under torch.compile")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -118,6 +119,25 @@ def main() -> None:
     ]:
         result = median_ms(fns, args.repeats)
         rows.append((label, result["eegzoo"], result[ref_name], result[ref_name] / result["eegzoo"]))
+
+    if args.compile:
+        torch.manual_seed(0)
+        compiled_model = eegzoo.create_model("fblightconvnet", **CONFIG)
+        compiled = torch.compile(compiled_model)
+        compiled_opt = torch.optim.AdamW(compiled_model.parameters(), lr=1e-4)
+
+        def compiled_step() -> None:
+            compiled_model.train()
+            compiled_opt.zero_grad(set_to_none=True)
+            torch.nn.functional.cross_entropy(compiled(x), y).backward()
+            compiled_opt.step()
+
+        start = time.perf_counter()
+        compiled_step()
+        print(f"torch.compile: first step (compilation) {time.perf_counter() - start:.0f} s")
+        result = median_ms({"eegzoo": compiled_step, ref_name: train_step(ref_name)}, args.repeats)
+        rows.append((f"train step, batch {args.batch}, eegzoo under torch.compile", result["eegzoo"],
+                     result[ref_name], result[ref_name] / result["eegzoo"]))
 
     memory = {k: saved_activation_bytes(m, x) / 2**20 for k, m in models.items()}
 

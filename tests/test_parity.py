@@ -98,3 +98,30 @@ def test_fused_and_plain_paths_agree_with_gradients(name):
     assert set(g1) == set(g2) and "spatial_conv.0.weight" in g1
     for k in g1:
         torch.testing.assert_close(g1[k], g2[k], rtol=1e-4, atol=1e-5, msg=k)
+
+
+def test_eval_cache_follows_weight_updates_and_loads():
+    cfg, state, t = load_reference("default")
+    model = build_quiet(FBLightConvNet, **cfg)
+    model.load_state_dict(state)
+    plain = build_quiet(FBLightConvNet, **cfg, fused=False)
+    model.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(model(t["x"]), t["logits_eval"], rtol=0, atol=TOL)
+    # A training step changes conv weights, BN affine and running statistics in place.
+    model.train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model(t["x"]).square().sum().backward()
+    optimizer.step()
+    model.eval()
+    plain.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        torch.testing.assert_close(model(t["x"]), plain.eval()(t["x"]), rtol=0, atol=TOL)
+        model.load_state_dict(state)  # back to the reference weights
+        torch.testing.assert_close(model(t["x"]), t["logits_eval"], rtol=0, atol=TOL)
+    # Eval mode with gradients (e.g. saliency maps) bypasses the cache and still matches.
+    x = t["x"].clone().requires_grad_(True)
+    out = model(x)
+    torch.testing.assert_close(out.detach(), t["logits_eval"], rtol=0, atol=TOL)
+    out.sum().backward()
+    assert model.spatial_conv[0].weight.grad is not None and x.grad.abs().sum() > 0

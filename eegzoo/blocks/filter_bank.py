@@ -224,6 +224,7 @@ class FilterBank(nn.Module):
                 [torch.as_tensor(np.asarray(d["a"]), dtype=torch.float64) for d in designs]
             )
         self._spectra_cache: dict[tuple, torch.Tensor] = {}
+        self._fft_lengths: dict[int, int] = {}
         self._impulse_cache: dict[tuple, torch.Tensor] = {}
         self.register_load_state_dict_post_hook(self._forget_cached_spectra)
 
@@ -255,11 +256,16 @@ class FilterBank(nn.Module):
 
     def fft_length(self, n_times: int) -> int:
         """An rFFT length for which circular convolution equals the zero-padded linear one
-        over the first ``n_times`` output samples, for every band."""
-        taps = self.taps()
-        reach_back = max(t.numel() - 1 - s for t, s in zip(taps, self._fir_offsets()))
-        reach_ahead = max(self._fir_offsets())
-        return fast_fft_length(n_times + max(reach_back, reach_ahead, 1))
+        over the first ``n_times`` output samples, for every band (tap counts are fixed by
+        the design, so this is computed once per ``n_times``)."""
+        n_fft = self._fft_lengths.get(n_times)
+        if n_fft is None:
+            taps = self.taps()
+            reach_back = max(t.numel() - 1 - s for t, s in zip(taps, self._fir_offsets()))
+            reach_ahead = max(self._fir_offsets())
+            n_fft = fast_fft_length(n_times + max(reach_back, reach_ahead, 1))
+            self._fft_lengths[n_times] = n_fft
+        return n_fft
 
     def kernel_spectra(
         self, n_fft: int, device: torch.device | None = None, dtype: torch.dtype = torch.complex64

@@ -72,8 +72,14 @@ def spectral_spatial_filter(
     spectrum = torch.fft.rfft(x, n=n_fft)  # (B, C, K)
     pairs = torch.view_as_real(spectrum).permute(2, 0, 1, 3).reshape(n_freqs, batch, 2 * n_chans)
     mixed = torch.bmm(pairs, mixing)  # (K, B, 2F)
-    if bias is not None:  # real part of the DC bin only: no pass over the whole spectrum
+    # Without autograd, the bias goes into the real part of the DC bin (no pass over the
+    # signal); with autograd that in-place write would make the backward clone the whole
+    # spectrum, so the bias is added in time instead.
+    bias_at_dc = bias is not None and not mixed.requires_grad
+    if bias_at_dc:
         mixed[0, :, 0::2] += bias.to(mixed.dtype) * n_fft
     out_spectrum = torch.view_as_complex(mixed.view(n_freqs, batch, n_filters, 2))
-    out = torch.fft.irfft(out_spectrum.permute(1, 2, 0), n=n_fft)
-    return out[..., :n_times]
+    out = torch.fft.irfft(out_spectrum.permute(1, 2, 0), n=n_fft)[..., :n_times]
+    if bias is not None and not bias_at_dc:
+        out = out + bias.to(out.dtype)[:, None]
+    return out

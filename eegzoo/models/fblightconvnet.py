@@ -184,7 +184,7 @@ class FBLightConvNet(ZooModel, nn.Module):
             n_filters_spat, self.n_windows, heads=heads, weight_softmax=weight_softmax, bias=bias
         )
         self.final_layer = nn.Linear(n_filters_spat, n_outputs)
-        self._mixing_cache: tuple[tuple, torch.Tensor] | None = None
+        self._mixing_cache: tuple[tuple, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] | None = None
 
     # ------------------------------------------------------------ signal properties
     @property
@@ -230,33 +230,36 @@ class FBLightConvNet(ZooModel, nn.Module):
         bias = (conv.bias - bn.running_mean) * scale + bn.bias
         return weight, bias
 
-    def _cached_mixing(self, weight: torch.Tensor, n_fft: int, dtype: torch.dtype) -> torch.Tensor | None:
-        """The folded mixing matrix, reused while the parameters it depends on are unchanged
-        (in-place updates bump ``_version``; ``.to()`` changes ``data_ptr``). Only used when no
-        gradient flows to the weights."""
+    def _eval_mixing(self, n_fft: int, dtype: torch.dtype, device: torch.device) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
+        """(mixing matrix or None, folded weight, folded bias) for the eval-mode fused path.
+
+        The mixing matrix is cached while the parameters it depends on are unchanged
+        (in-place updates bump ``_version``; ``.to()`` changes ``data_ptr``), and only when no
+        gradient flows to them; ``None`` tells the caller to build it on the fly."""
         conv, bn = self.spatial_conv[0], self.spatial_conv[1]
         sources = (conv.weight, conv.bias, bn.weight, bn.bias, bn.running_mean, bn.running_var)
-        if torch.is_grad_enabled() and any(t.requires_grad for t in sources):
-            return None
+        cacheable = not (torch.is_grad_enabled() and any(t.requires_grad for t in sources))
         if torch.jit.is_scripting() or torch.jit.is_tracing() or torch.compiler.is_compiling():
-            return None
-        key = (n_fft, dtype, weight.device) + tuple((t.data_ptr(), t._version) for t in sources)
+            cacheable = False
+        if not cacheable:
+            return (None, *self._folded_spatial())
+        key = (n_fft, dtype, device) + tuple((t.data_ptr(), t._version) for t in sources)
         if self._mixing_cache is None or self._mixing_cache[0] != key:
             with torch.inference_mode(False), torch.no_grad():
+                weight, bias = self._folded_spatial()
                 mixing = spectral_mixing_matrix(self.spectral_filtering, weight, n_fft, dtype)
-            self._mixing_cache = (key, mixing)
+            self._mixing_cache = (key, (mixing, weight, bias))
         return self._mixing_cache[1]
 
     def filter_mix_normalise(self, x: torch.Tensor) -> torch.Tensor:
         """Filter bank + spatial conv + batch norm: ``(B, C, T) -> (B, n_filters_spat, T)``.
         Fused in the frequency domain for FIR banks, with eval-mode batch norm folded in."""
-        conv, bn = self.spatial_conv[0], self.spatial_conv[1]
+        bn = self.spatial_conv[1]
         fusable = self.fused and self.spectral_filtering.is_fir
         if not fusable or bn.training or not bn.track_running_stats:
             return bn(self.filter_and_mix(x))
-        weight, bias = self._folded_spatial()
         n_fft = self.spectral_filtering.fft_length(x.shape[-1])
-        mixing = self._cached_mixing(weight, n_fft, x.dtype)
+        mixing, weight, bias = self._eval_mixing(n_fft, x.dtype, x.device)
         return spectral_spatial_filter(x, self.spectral_filtering, weight, bias, mixing=mixing)
 
     def _check_input(self, x: torch.Tensor) -> None:
