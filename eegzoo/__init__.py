@@ -1,6 +1,8 @@
 """eegzoo: a declarative model zoo for EEG deep learning."""
 
 from eegzoo.blocks import FilterBank, LightweightAttention, SpatialConv, VarPool, spectral_spatial_filter
+from eegzoo.export import InferenceFBLightConvNet, export_model, inference_module
+from eegzoo.hub import from_pretrained, push_to_hub, save_pretrained
 from eegzoo.models import FBLightConvNet
 from eegzoo.registry import (
     EEGZooPluginWarning,
@@ -23,6 +25,7 @@ __all__ = [
     "FBLightConvNet",
     "FBLightConvNetParams",
     "FilterBank",
+    "InferenceFBLightConvNet",
     "LightweightAttention",
     "ModelSpec",
     "RegistryError",
@@ -32,11 +35,16 @@ __all__ = [
     "VarPool",
     "__version__",
     "create_model",
+    "export_model",
+    "from_pretrained",
+    "inference_module",
     "is_model",
     "list_models",
     "model_spec",
+    "push_to_hub",
     "register_model",
     "register_spec",
     "reload_registry",
+    "save_pretrained",
     "spectral_spatial_filter",
 ]

@@ -60,6 +60,16 @@ def _cmd_card(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from eegzoo.export import export_model
+    from eegzoo.hub import from_pretrained
+
+    model = from_pretrained(args.weights) if args.weights else create_model(args.name)
+    path = export_model(model.eval(), args.out, args.format)
+    print(f"wrote {path} ({args.format}, input (batch, {model.n_chans}, {model.n_times}))")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from eegzoo.demo import run_demo
 
@@ -84,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="(re)generate every card into --out")
     p.add_argument("--out", default="model_cards", help="folder for --all (default: model_cards)")
     p.set_defaults(func=_cmd_card)
+    p = sub.add_parser("export", help="export a model for deployment")
+    p.add_argument("name", help="registered model name (its architecture/spec)")
+    p.add_argument("--format", required=True, choices=["onnx", "torchscript", "exported-program"])
+    p.add_argument("--out", required=True, help="output file")
+    p.add_argument("--weights", default=None, help="a save_pretrained folder or Hub id to export instead of fresh weights")
+    p.set_defaults(func=_cmd_export)
     p = sub.add_parser("demo", help="the end-to-end demo")
     p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
     p.add_argument("--quick", action="store_true", help="fewer trials/epochs (for CI)")
@@ -95,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (SpecError, RegistryError, ValueError, FileNotFoundError) as err:
+    except (SpecError, RegistryError, ValueError, FileNotFoundError, ImportError, TypeError) as err:
         print(f"eegzoo: error: {err}", file=sys.stderr)
         return 2
 

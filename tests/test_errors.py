@@ -56,8 +56,7 @@ def test_signal_parameters_are_inferred():
     assert model.chs_info[1]["ch_name"] == "Cz"
     model = FBLightConvNet(n_chans=3, n_outputs=2, n_times=500, input_window_seconds=2.0)
     assert model.sfreq == 250.0
-    with pytest.raises(ValueError, match="chs_info was not given"):
-        build().chs_info
+    assert build().chs_info is None
 
 
 def test_activation_by_name_and_stride_factor_deprecation():
@@ -89,3 +88,16 @@ def test_truncation_warnings_use_a_filterable_category():
 def test_bad_inputs_name_expected_and_got(x, message):
     with pytest.raises(ValueError, match=message):
         build()(x)
+
+
+def test_non_finite_input_is_rejected_when_checking_is_on():
+    model = build()
+    x = torch.randn(2, 4, 500)
+    x[1, 2, 17] = float("nan")
+    assert model(x).isnan().any()  # off by default: no cost on the hot path
+    model.check_finite = True
+    with pytest.raises(ValueError, match=r"NaN or Inf \(first at batch 1, channel 2, sample 17\)"):
+        model(x)
+    x[1, 2, 17] = float("inf")
+    with pytest.raises(ValueError, match="NaN or Inf"):
+        model(x)

@@ -80,6 +80,9 @@ class FBLightConvNet(ZooModel, nn.Module):
     """
 
     architecture_name = "fblightconvnet"
+    #: Reject NaN/Inf inputs at forward. Off by default: it is a full pass over the input
+    #: and a graph break under torch.compile; turn it on where inputs are untrusted.
+    check_finite: bool = False
 
     def __init__(
         self,
@@ -208,9 +211,8 @@ class FBLightConvNet(ZooModel, nn.Module):
         return self._input_window_seconds
 
     @property
-    def chs_info(self) -> list[dict]:
-        if self._chs_info is None:
-            raise ValueError("chs_info was not given to this model (pass chs_info=info['chs']).")
+    def chs_info(self) -> list[dict] | None:
+        """Channel descriptions given at construction (``None`` when only ``n_chans`` was)."""
         return self._chs_info
 
     # ------------------------------------------------------------------ forward
@@ -280,6 +282,12 @@ class FBLightConvNet(ZooModel, nn.Module):
             )
         if not x.is_floating_point():
             raise ValueError(f"Input must be a floating-point tensor, got dtype {x.dtype}.")
+        if self.check_finite and not bool(torch.isfinite(x).all()):
+            bad = (~torch.isfinite(x)).nonzero()[0].tolist()
+            raise ValueError(
+                f"Input contains NaN or Inf (first at batch {bad[0]}, channel {bad[1]}, sample "
+                f"{bad[2]}); clean or interpolate bad samples before calling the model."
+            )
         if x.shape[2] > self.n_times and not torch.jit.is_tracing():
             warnings.warn(
                 f"Input has {x.shape[2]} samples, more than n_times={self.n_times}: after "
