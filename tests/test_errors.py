@@ -42,6 +42,7 @@ def build(**overrides):
         (dict(filter_parameters={"phase": "minimum"}), r"filter phase must be one of"),
         (dict(chs_info=[{"ch_name": "C3"}]), r"n_chans=4 differs from len\(chs_info\)=1"),
         (dict(input_window_seconds=3.0), r"n_times=500 differs from input_window_seconds \* sfreq"),
+        (dict(sfreq=3e10, n_times=500), r"FIR filters would have about .* taps \(sfreq=3e\+10 Hz\): is sfreq in Hz\?"),
     ],
 )
 def test_bad_arguments_name_the_problem(overrides, message):

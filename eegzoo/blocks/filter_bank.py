@@ -109,6 +109,33 @@ def check_bands(bands: Sequence[Band], sfreq: float) -> None:
             )
 
 
+#: Longest FIR filter the bank designs (taps); beyond this the sampling rate or the
+#: transition bands are almost certainly wrong (e.g. sfreq given in mHz).
+MAX_FIR_TAPS = 1 << 20
+
+
+def _check_fir_length(bands: Sequence[Band], sfreq: float, filter_length: Any, l_trans: Any, h_trans: Any) -> None:
+    """Refuse designs whose filters would be absurdly long before mne allocates them."""
+    if isinstance(filter_length, int) and not isinstance(filter_length, bool):
+        taps = filter_length
+    elif filter_length == "auto":
+        widths = []
+        for low, high in bands:
+            widths.append(float(l_trans) if l_trans != "auto" else min(max(low * 0.25, 2.0), low))
+            widths.append(float(h_trans) if h_trans != "auto" else min(max(high * 0.25, 2.0), sfreq / 2 - high))
+        narrowest = min(widths)
+        if not narrowest > 0:
+            raise ValueError(f"Transition bandwidths must be > 0 Hz, got {narrowest:g}.")
+        taps = math.ceil(3.3 * sfreq / narrowest)  # mne's rule for firwin + hamming
+    else:
+        return  # a time string: mne validates it
+    if taps > MAX_FIR_TAPS:
+        raise ValueError(
+            f"The FIR filters would have about {taps:,} taps (sfreq={sfreq:g} Hz): is sfreq in "
+            f"Hz? EEG is usually sampled at 100-2000 Hz. The limit is {MAX_FIR_TAPS:,} taps."
+        )
+
+
 def _design_band(
     sfreq: float, low: float, high: float, method: str, phase: str, iir_params: dict | None,
     filter_length: Any, l_trans_bandwidth: Any, h_trans_bandwidth: Any, fir_window: str,
@@ -202,6 +229,8 @@ class FilterBank(nn.Module):
                 )
             iir_params["output"] = "ba"
 
+        if method == "fir":
+            _check_fir_length(self.bands, self.sfreq, filter_length, l_trans_bandwidth, h_trans_bandwidth)
         designs = [
             _design_band(
                 self.sfreq, low, high, method, phase, iir_params, filter_length,
