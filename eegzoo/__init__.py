@@ -1,5 +1,6 @@
 """eegzoo: a declarative model zoo for EEG deep learning."""
 
+from eegzoo import data, train
 from eegzoo.blocks import FilterBank, LightweightAttention, SpatialConv, VarPool, spectral_spatial_filter
 from eegzoo.export import InferenceFBLightConvNet, export_model, inference_module
 from eegzoo.hub import from_pretrained, push_to_hub, save_pretrained
@@ -35,6 +36,7 @@ __all__ = [
     "VarPool",
     "__version__",
     "create_model",
+    "data",
     "export_model",
     "from_pretrained",
     "inference_module",
@@ -47,4 +49,5 @@ __all__ = [
     "reload_registry",
     "save_pretrained",
     "spectral_spatial_filter",
+    "train",
 ]

@@ -44,7 +44,11 @@ def _architecture_summary(model: nn.Module) -> list[str]:
     return [f"`{type(model).__name__}`"]
 
 
-def generate_model_card(model_or_name: nn.Module | str, metrics: Mapping[str, float] | None = None) -> str:
+def generate_model_card(
+    model_or_name: nn.Module | str,
+    metrics: Mapping[str, float] | None = None,
+    figures: Mapping[str, str] | None = None,
+) -> str:
     """Render the card of a registered model (by name) or of a built model (its spec).
     ``metrics`` (e.g. accuracy, kappa) adds a results table."""
     from eegzoo.hub import _spec_of
@@ -96,10 +100,15 @@ def generate_model_card(model_or_name: nn.Module | str, metrics: Mapping[str, fl
         "```",
         "",
     ]
+    classes = getattr(model, "eegzoo_classes", None)
+    if classes:
+        lines += ["## Classes", "", "Output index -> class: " + ", ".join(f"{i}: {c}" for i, c in enumerate(classes)) + ".", ""]
     if metrics:
         lines += ["## Results", "", "| metric | value |", "|---|---|"]
         lines += [f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items()]
         lines.append("")
+    if figures:
+        lines += ["## Figures", ""] + [f"![{caption}]({name})" for caption, name in figures.items()] + [""]
     if spec.paper:
         lines += ["## Paper", "", spec.paper, ""]
     lines += ["## Citation", "", "```bibtex"]

@@ -70,6 +70,31 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from eegzoo.experiment import train_run
+
+    try:
+        _, history, metrics = train_run(
+            args.name, args.data, args.out, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
+            seed=args.seed, subject=args.subject, n_trials=args.trials, patience=args.patience,
+            test_source=args.test_data,
+        )
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the best checkpoint so far (if any) is in {args.out}/", file=sys.stderr)
+        return 130
+    print(f"best epoch {history.best_epoch}: test accuracy {metrics['accuracy']:.3f}, "
+          f"Cohen's kappa {metrics['kappa']:.3f}; model, card and plots in {args.out}/")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from eegzoo.experiment import evaluate_run
+
+    metrics = evaluate_run(args.dir, args.data, subject=args.subject, seed=args.seed, n_trials=args.trials)
+    print(json.dumps(metrics, indent=2))
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from eegzoo.demo import run_demo
 
@@ -100,6 +125,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output file")
     p.add_argument("--weights", default=None, help="a save_pretrained folder or Hub id to export instead of fresh weights")
     p.set_defaults(func=_cmd_export)
+    for command, helptext in (("train", "train a registered model"), ("evaluate", "evaluate a trained model folder")):
+        p = sub.add_parser(command, help=helptext)
+        if command == "train":
+            p.add_argument("name", help="registered model name")
+            p.add_argument("--out", required=True, help="output folder")
+            p.add_argument("--epochs", type=int, default=100)
+            p.add_argument("--lr", type=float, default=1e-3)
+            p.add_argument("--batch-size", type=int, default=64)
+            p.add_argument("--patience", type=int, default=20, help="early-stopping patience (epochs)")
+            p.add_argument("--test-data", default=None, help="test recording (default: session E / held-out trials)")
+            p.set_defaults(func=_cmd_train)
+        else:
+            p.add_argument("dir", help="a folder written by eegzoo train / save_pretrained")
+            p.set_defaults(func=_cmd_evaluate)
+        p.add_argument("--data", required=True, help="'simulated' or an EEG file (epochs -epo.fif, or a raw recording with annotations)")
+        p.add_argument("--subject", type=int, default=1, help="simulated subject")
+        p.add_argument("--trials", type=int, default=36, help="simulated trials per class and session")
+        p.add_argument("--seed", type=int, default=0)
     p = sub.add_parser("demo", help="the end-to-end demo")
     p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
     p.add_argument("--quick", action="store_true", help="fewer trials/epochs (for CI)")

@@ -65,12 +65,20 @@ def model_config_document(model: nn.Module) -> dict[str, Any]:
         "model_name": spec.name,
         "config": model.get_config(),
         "spec": spec.model_dump(mode="json", exclude_none=True),
+        "classes": getattr(model, "eegzoo_classes", None),
     }
 
 
-def save_pretrained(model: nn.Module, save_directory: str | os.PathLike, card: bool = True, metrics: Mapping[str, float] | None = None) -> Path:
+def save_pretrained(
+    model: nn.Module,
+    save_directory: str | os.PathLike,
+    card: bool = True,
+    metrics: Mapping[str, float] | None = None,
+    figures: Mapping[str, str] | None = None,
+) -> Path:
     """Write ``config.json``, ``model.safetensors`` and (by default) a ``README.md`` model
-    card into ``save_directory``; every file is written atomically."""
+    card into ``save_directory``; every file is written atomically. ``metrics`` and
+    ``figures`` (caption -> file name in the folder) go into the card."""
     from eegzoo.cards import generate_model_card
 
     directory = Path(save_directory)
@@ -79,7 +87,7 @@ def save_pretrained(model: nn.Module, save_directory: str | os.PathLike, card: b
     save_weights(model, directory / WEIGHTS_NAME)
     atomic_write_text(directory / CONFIG_NAME, json.dumps(document, indent=2, sort_keys=True) + "\n")
     if card:
-        atomic_write_text(directory / CARD_NAME, generate_model_card(model, metrics=metrics))
+        atomic_write_text(directory / CARD_NAME, generate_model_card(model, metrics=metrics, figures=figures))
     return directory
 
 
@@ -188,6 +196,8 @@ def from_pretrained(
     if n_outputs is not None:
         config["n_outputs"] = n_outputs
     model = _build(architecture, config, spec, overrides, f"from_pretrained({source})")
+    if document is not None and document.get("classes") and n_outputs is None:
+        model.eegzoo_classes = list(document["classes"])
 
     head = f"{getattr(model, 'head_name', 'final_layer')}."
     saved_outputs = next((v.shape[0] for k, v in state.items() if k.startswith(head) and k.endswith("bias")), None)

@@ -1,0 +1,90 @@
+"""Training runs as the CLI and the demo do them: data source -> trained model folder
+(weights, config, card with metrics, plots, history)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import mne
+from torch import nn
+
+from eegzoo.data.epochs import EEGDataset, from_epochs, from_raw, read_raw
+from eegzoo.hub import from_pretrained, save_pretrained
+from eegzoo.registry import create_model
+from eegzoo.train import History, evaluate, fit, split_stratified
+from eegzoo.weights import atomic_write_text
+
+SIMULATED = "simulated"
+
+
+def load_source(source: str, model: nn.Module, session: str, subject: int = 1, seed: int = 0, n_trials: int = 36,
+                classes: list[str] | None = None) -> EEGDataset:
+    """``"simulated"`` (the SIMULATED dataset: ``subject``, ``session`` "T" or "E"), an mne
+    epochs file (``*-epo.fif``), or a raw recording whose annotations mark the trials."""
+    if source == SIMULATED:
+        from eegzoo.data.simulated import simulated_motor_imagery
+
+        epochs = simulated_motor_imagery(subject, n_trials, seed, sessions=(session,))[subject][session]
+        return from_epochs(epochs, model, classes=classes)
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"--data {source!r}: no such file; use 'simulated' or an EEG file mne can read.")
+    if path.name.endswith(("-epo.fif", "_epo.fif", "-epo.fif.gz")):
+        return from_epochs(mne.read_epochs(path, preload=True, verbose=False), model, classes=classes)
+    return from_raw(read_raw(path), model, classes=classes)
+
+
+def _write_json(path: Path, value: Any) -> None:
+    atomic_write_text(path, json.dumps(value, indent=2) + "\n")
+
+
+def train_run(
+    name: str, source: str, out: str | Path, epochs: int = 100, lr: float = 1e-3, batch_size: int = 64,
+    seed: int = 0, subject: int = 1, n_trials: int = 36, patience: int = 20, progress: bool = True,
+    test_source: str | None = None,
+) -> tuple[nn.Module, History, dict[str, Any]]:
+    """Train ``name`` on ``source`` (session T for the simulated data; 20% held out per class
+    for early stopping), checkpoint the best weights into ``out`` as they improve (an
+    interrupted run keeps the best so far), then test (session E for the simulated data,
+    else ``test_source`` or the held-out part) and write metrics, plots and the card."""
+    from eegzoo.plots import plot_confusion_matrix, plot_learning_curves
+
+    out = Path(out)
+    model = create_model(name)
+    train_all = load_source(source, model, "T", subject, seed, n_trials)
+    model.eegzoo_classes = train_all.classes
+    train, valid = split_stratified(train_all, 0.2, seed)
+    history = fit(
+        model, train, valid, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, patience=patience,
+        progress=progress, on_improvement=lambda m, h: save_pretrained(m, out),
+    )
+    if source == SIMULATED:
+        test = load_source(SIMULATED, model, "E", subject, seed, n_trials, classes=train_all.classes)
+    elif test_source is not None:
+        test = load_source(test_source, model, "E", classes=train_all.classes)
+    else:
+        test = valid
+    metrics = evaluate(model, test)
+    figures = {
+        "Learning curves": plot_learning_curves(history, out / "learning_curves.png").name,
+        "Confusion matrix": plot_confusion_matrix(metrics, out / "confusion_matrix.png").name,
+    }
+    summary = {"test accuracy": metrics["accuracy"], "test Cohen's kappa": metrics["kappa"],
+               "best epoch": history.best_epoch, "training trials": len(train), "test trials": len(test)}
+    if source == SIMULATED:
+        summary["data"] = "SIMULATED motor imagery (not recordings)"
+    save_pretrained(model, out, metrics=summary, figures=figures)
+    _write_json(out / "metrics.json", metrics)
+    _write_json(out / "history.json", {"epochs": history.epochs, "best_epoch": history.best_epoch,
+                                       "stopped_early": history.stopped_early})
+    return model, history, metrics
+
+
+def evaluate_run(directory: str | Path, source: str, subject: int = 1, seed: int = 0, n_trials: int = 36) -> dict[str, Any]:
+    """Load a trained folder and evaluate it on ``source`` (session E for the simulated data),
+    mapping labels through the class names saved with the model."""
+    model = from_pretrained(directory)
+    classes = getattr(model, "eegzoo_classes", None)
+    return evaluate(model, load_source(source, model, "E", subject, seed, n_trials, classes=classes))

@@ -1,0 +1,178 @@
+"""Training and evaluation for any zoo model (plain ``nn.Module``: ``(B, C, T) -> logits``)."""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from eegzoo.data.epochs import EEGDataset
+
+
+@dataclass
+class History:
+    """Per-epoch metrics of :func:`fit`; ``best_epoch`` is the one whose weights were kept."""
+
+    epochs: list[dict[str, float]] = field(default_factory=list)
+    best_epoch: int = -1
+    stopped_early: bool = False
+
+    def column(self, key: str) -> list[float]:
+        return [e[key] for e in self.epochs if key in e]
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _loader(data: EEGDataset, batch_size: int, shuffle: bool, seed: int) -> torch.utils.data.DataLoader:
+    generator = torch.Generator().manual_seed(seed)
+    return torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=generator)
+
+
+@torch.no_grad()
+def predict(model: nn.Module, data: EEGDataset, batch_size: int = 256, device: str | torch.device | None = None) -> torch.Tensor:
+    """Logits for every trial, in order."""
+    device = torch.device(device) if device else next(model.parameters()).device
+    model.eval()
+    return torch.cat([model(x.to(device)).cpu() for x, _ in _loader(data, batch_size, False, 0)])
+
+
+def cohen_kappa(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> float:
+    confusion = np.zeros((n_classes, n_classes))
+    np.add.at(confusion, (y_true, y_pred), 1)
+    n = confusion.sum()
+    observed = np.trace(confusion) / n
+    expected = (confusion.sum(0) * confusion.sum(1)).sum() / n**2
+    return float((observed - expected) / (1 - expected)) if expected < 1 else 1.0
+
+
+def evaluate(model: nn.Module, data: EEGDataset, device: str | torch.device | None = None) -> dict[str, Any]:
+    """Accuracy, Cohen's kappa, loss and the confusion matrix (rows: true class, columns:
+    predicted), with the class names."""
+    logits = predict(model, data, device=device)
+    y_true = data.y.numpy()
+    y_pred = logits.argmax(1).numpy()
+    n_classes = len(data.classes)
+    confusion = np.zeros((n_classes, n_classes), dtype=int)
+    np.add.at(confusion, (y_true, y_pred), 1)
+    return {
+        "accuracy": float((y_true == y_pred).mean()),
+        "kappa": cohen_kappa(y_true, y_pred, n_classes),
+        "loss": float(nn.functional.cross_entropy(logits, data.y)),
+        "confusion_matrix": confusion.tolist(),
+        "classes": list(data.classes),
+    }
+
+
+def fit(
+    model: nn.Module,
+    train: EEGDataset,
+    valid: EEGDataset | None = None,
+    epochs: int = 100,
+    lr: float = 1e-3,
+    batch_size: int = 64,
+    weight_decay: float = 1e-2,
+    seed: int = 0,
+    patience: int = 20,
+    device: str | torch.device | None = None,
+    progress: bool = True,
+    on_improvement: Callable[[nn.Module, History], None] | None = None,
+) -> History:
+    """Train with AdamW and a cosine learning-rate schedule. With ``valid``, early stopping on
+    the validation loss (``patience`` epochs) restores the best weights; ``on_improvement``
+    is called whenever they improve (e.g. to checkpoint). Deterministic for a ``seed`` on
+    CPU. Works with any zoo model, on CPU or CUDA."""
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}.")
+    seed_everything(seed)
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    model.to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+    loader = _loader(train, batch_size, True, seed)
+    history = History()
+    best_loss, best_state, waited = math.inf, None, 0
+    bar = tqdm(range(epochs), desc="training", disable=not progress, leave=False)
+    for epoch in bar:
+        model.train()
+        total, correct, loss_sum = 0, 0, 0.0
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            optimizer.zero_grad(set_to_none=True)
+            logits = model(x)
+            loss = nn.functional.cross_entropy(logits, y)
+            loss.backward()
+            optimizer.step()
+            total += len(y)
+            correct += int((logits.argmax(1) == y).sum())
+            loss_sum += loss.item() * len(y)
+        schedule.step()
+        row = {"epoch": epoch + 1, "train_loss": loss_sum / total, "train_accuracy": correct / total, "lr": schedule.get_last_lr()[0]}
+        monitored = row["train_loss"]
+        if valid is not None:
+            metrics = evaluate(model, valid, device=device)
+            row.update(valid_loss=metrics["loss"], valid_accuracy=metrics["accuracy"])
+            monitored = metrics["loss"]
+        history.epochs.append(row)
+        bar.set_postfix({k: f"{v:.3f}" for k, v in row.items() if k.endswith(("loss", "accuracy"))})
+        if monitored < best_loss:
+            best_loss, waited, history.best_epoch = monitored, 0, epoch + 1
+            best_state = copy.deepcopy(model.state_dict())
+            if on_improvement is not None:
+                on_improvement(model, history)
+        else:
+            waited += 1
+            if valid is not None and waited >= patience:
+                history.stopped_early = True
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return history
+
+
+def within_subject(
+    model_name: str,
+    sessions: dict[str, Any],
+    train_session: str = "T",
+    test_session: str = "E",
+    valid_fraction: float = 0.2,
+    seed: int = 0,
+    **fit_kwargs: Any,
+) -> tuple[nn.Module, History, dict[str, Any]]:
+    """The LightConvNet paper's protocol: train on session T (a stratified ``valid_fraction``
+    held out for early stopping), test on session E. ``sessions`` maps session names to mne
+    Epochs. Returns (model, history, test metrics)."""
+    from eegzoo.data.epochs import from_epochs
+    from eegzoo.registry import create_model
+
+    seed_everything(seed)
+    model = create_model(model_name)
+    train_all = from_epochs(sessions[train_session], model)
+    test = from_epochs(sessions[test_session], model, classes=train_all.classes)
+    train, valid = split_stratified(train_all, valid_fraction, seed)
+    history = fit(model, train, valid, seed=seed, **fit_kwargs)
+    return model, history, evaluate(model, test)
+
+
+def split_stratified(data: EEGDataset, fraction: float, seed: int) -> tuple[EEGDataset, EEGDataset]:
+    """Hold out ``fraction`` of each class (deterministic for a seed)."""
+    rng = np.random.default_rng(seed)
+    held = np.zeros(len(data), dtype=bool)
+    for cls in range(len(data.classes)):
+        idx = np.flatnonzero(data.y.numpy() == cls)
+        held[rng.choice(idx, size=max(1, int(round(fraction * len(idx)))), replace=False)] = True
+    pick = lambda mask: EEGDataset(data.X[mask], data.y[mask], data.classes, data.ch_names, data.sfreq, data.info)  # noqa: E731
+    return pick(torch.as_tensor(~held)), pick(torch.as_tensor(held))
