@@ -99,3 +99,16 @@ def test_cli_export_from_saved_weights(trained, tmp_path, capsys):
     assert "input (batch, 22, 1000)" in capsys.readouterr().out
     with torch.no_grad():
         torch.testing.assert_close(torch.jit.load(str(tmp_path / "m.pt"))(x), logits, rtol=0, atol=1e-5)
+
+
+def test_block_sequence_models_trace_and_export():
+    torch.manual_seed(0)
+    model = create_model("fbcnet-lite").eval()
+    x = torch.randn(2, 22, 1000)
+    with torch.no_grad():
+        eager = model(x)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
+            traced = torch.jit.trace(model, (x,), check_trace=False)
+        torch.testing.assert_close(traced(x), eager, rtol=0, atol=1e-5)
+    torch.testing.assert_close(torch.export.export(model, (x,)).module()(x), eager, rtol=0, atol=1e-5)

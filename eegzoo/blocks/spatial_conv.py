@@ -29,7 +29,3 @@ class SpatialConv(nn.Conv2d):
                 f"(B, {self.in_channels}, {self.n_chans}, T), got {tuple(x.shape)}."
             )
         return super().forward(x).squeeze(2)
-
-    def mixing_matrix(self) -> torch.Tensor:
-        """The weights as ``(n_filters, n_bands, n_chans)`` (for fused/export paths)."""
-        return self.weight.squeeze(-1)
