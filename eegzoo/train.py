@@ -105,7 +105,8 @@ def fit(
     loader = _loader(train, batch_size, True, seed)
     history = History()
     best_loss, best_state, waited = math.inf, None, 0
-    bar = tqdm(range(epochs), desc="training", disable=not progress, leave=False)
+    # disable=None: tqdm shows the bar on terminals only, keeping CI logs readable.
+    bar = tqdm(range(epochs), desc="training", disable=None if progress else True, leave=False)
     for epoch in bar:
         model.train()
         total, correct, loss_sum = 0, 0, 0.0
