@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from eegzoo.blocks.spectral_spatial import spectral_mixing_matrix
 from eegzoo.weights import atomic_write
 
 EXPORT_FORMATS = ("onnx", "torchscript", "exported-program")
@@ -67,13 +68,15 @@ class InferenceFBLightConvNet(nn.Module):
         self.n_freqs: int = n_fft // 2 + 1
         with torch.no_grad():
             weight, bias = model._folded_spatial()
-            kernels = bank.kernel_spectra(n_fft, weight.device, torch.complex128)  # (nb, K)
-            mixing = torch.einsum("fbc,bk->kcf", weight.double().to(kernels.dtype), kernels)
+            # The fused operator's mixing (float64), unpacked from its (re, im) block form:
+            # block[k, 2c, 2f] = Re M[k, c, f] and block[k, 2c, 2f + 1] = Im M[k, c, f].
+            block = spectral_mixing_matrix(bank, weight.double(), n_fft, torch.float64)
+            block = block.view(self.n_freqs, self.n_chans, 2, self.n_filters, 2)
             forward, inverse = _dft_matrices(self.n_times, self.n_windows * self.win_len, n_fft)
             self.register_buffer("dft", forward)
             self.register_buffer("idft", inverse)
-            self.register_buffer("mix_real", mixing.real.float().contiguous())
-            self.register_buffer("mix_imag", mixing.imag.float().contiguous())
+            self.register_buffer("mix_real", block[:, :, 0, :, 0].float().contiguous())
+            self.register_buffer("mix_imag", block[:, :, 0, :, 1].float().contiguous())
             self.register_buffer("bias", bias.detach().float()[:, None].clone())
             self.register_buffer("attention", model.attn_conv.head_weights().detach().float().clone())
             att_bias = model.attn_conv.bias

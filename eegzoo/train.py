@@ -50,9 +50,18 @@ def predict(model: nn.Module, data: EEGDataset, batch_size: int = 256, device: s
     return torch.cat([model(x.to(device)).cpu() for x, _ in _loader(data, batch_size, False, 0)])
 
 
-def cohen_kappa(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> float:
-    confusion = np.zeros((n_classes, n_classes))
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts with rows = true class, columns = predicted class."""
+    confusion = np.zeros((n_classes, n_classes), dtype=int)
     np.add.at(confusion, (y_true, y_pred), 1)
+    return confusion
+
+
+def cohen_kappa(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> float:
+    return _kappa(confusion_matrix(y_true, y_pred, n_classes))
+
+
+def _kappa(confusion: np.ndarray) -> float:
     n = confusion.sum()
     observed = np.trace(confusion) / n
     expected = (confusion.sum(0) * confusion.sum(1)).sum() / n**2
@@ -65,12 +74,10 @@ def evaluate(model: nn.Module, data: EEGDataset, device: str | torch.device | No
     logits = predict(model, data, device=device)
     y_true = data.y.numpy()
     y_pred = logits.argmax(1).numpy()
-    n_classes = len(data.classes)
-    confusion = np.zeros((n_classes, n_classes), dtype=int)
-    np.add.at(confusion, (y_true, y_pred), 1)
+    confusion = confusion_matrix(y_true, y_pred, len(data.classes))
     return {
         "accuracy": float((y_true == y_pred).mean()),
-        "kappa": cohen_kappa(y_true, y_pred, n_classes),
+        "kappa": _kappa(confusion),
         "loss": float(nn.functional.cross_entropy(logits, data.y)),
         "confusion_matrix": confusion.tolist(),
         "classes": list(data.classes),
