@@ -117,14 +117,18 @@ def _resolve_location(
         ) from err
 
 
+def _read_state_file(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str], str]:
+    """(tensors, metadata, source) of a safetensors file or a braindecode pickle state_dict."""
+    if path.suffix == ".safetensors":
+        tensors, meta = read_weights(path)
+        return tensors, meta, str(path)
+    return load_braindecode_bin(path), {}, str(path)
+
+
 def _load_state(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str, str], str]:
-    safetensors_path = directory / WEIGHTS_NAME
-    if safetensors_path.is_file():
-        tensors, meta = read_weights(safetensors_path)
-        return tensors, meta, str(safetensors_path)
-    bin_path = directory / BRAINDECODE_BIN
-    if bin_path.is_file():
-        return load_braindecode_bin(bin_path), {}, str(bin_path)
+    for name in (WEIGHTS_NAME, BRAINDECODE_BIN):  # safetensors preferred
+        if (directory / name).is_file():
+            return _read_state_file(directory / name)
     raise FileNotFoundError(f"{directory} has no {WEIGHTS_NAME} (or braindecode {BRAINDECODE_BIN}).")
 
 
@@ -174,11 +178,8 @@ def from_pretrained(
     else:
         path = _resolve_location(location, revision, cache_dir, local_files_only, token)
         if path.is_file():
-            source, document, meta = str(path), None, {}
-            if path.suffix == ".safetensors":
-                state, meta = read_weights(path)
-            else:
-                state = load_braindecode_bin(path)
+            document = None
+            state, meta, source = _read_state_file(path)
         else:
             config_path = path / CONFIG_NAME
             if not config_path.is_file():
@@ -206,7 +207,7 @@ def from_pretrained(
     check_state_dict(model, state, source, ignore=head_prefix)
     if not replace_head:
         check_signal_metadata(model, meta, source)
-    body = {k: v for k, v in state.items() if not k.startswith(head_prefix)} if replace_head else state
+    body = {k: v for k, v in state.items() if not k.startswith(head_prefix)}
     model.load_state_dict(body, strict=not replace_head)
     return model
 
