@@ -1,53 +1,85 @@
-"""eegzoo: a declarative model zoo for EEG deep learning."""
+"""eegzoo: a declarative model zoo for EEG deep learning.
 
-from eegzoo import data, train
-from eegzoo.blocks import FilterBank, LightweightAttention, SpatialConv, VarPool, spectral_spatial_filter
-from eegzoo.export import InferenceFBLightConvNet, export_model, inference_module
-from eegzoo.hub import from_pretrained, push_to_hub, save_pretrained
-from eegzoo.models import FBLightConvNet
-from eegzoo.registry import (
-    EEGZooPluginWarning,
-    RegistryError,
-    create_model,
-    is_model,
-    list_models,
-    model_spec,
-    register_model,
-    register_spec,
-    reload_registry,
-)
-from eegzoo.signal import TruncationWarning
-from eegzoo.specs import FBLightConvNetParams, ModelSpec, SpecError
+The package is layered (lowest first): ``core`` → ``specs`` → ``blocks`` → ``models`` →
+``registry`` → ``data`` → ``io`` → ``api`` → ``training`` → ``apps``; each layer imports only
+layers below it (checked by ``tests/test_layers.py``). This facade imports nothing heavy up
+front: each public name is loaded on first use (PEP 562), so ``eegzoo list`` and
+``eegzoo --help`` never import torch, mne or scipy.
+"""
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-__all__ = [
-    "EEGZooPluginWarning",
-    "FBLightConvNet",
-    "FBLightConvNetParams",
-    "FilterBank",
-    "InferenceFBLightConvNet",
-    "LightweightAttention",
-    "ModelSpec",
-    "RegistryError",
-    "SpatialConv",
-    "SpecError",
-    "TruncationWarning",
-    "VarPool",
-    "__version__",
-    "create_model",
-    "data",
-    "export_model",
-    "from_pretrained",
-    "inference_module",
-    "is_model",
-    "list_models",
-    "model_spec",
-    "push_to_hub",
-    "register_model",
-    "register_spec",
-    "reload_registry",
-    "save_pretrained",
-    "spectral_spatial_filter",
-    "train",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from eegzoo.core.version import __version__
+
+# public name -> module that defines it
+_PUBLIC: dict[str, str] = {
+    # names and specs (torch-free)
+    "EEGZooPluginWarning": "eegzoo.registry",
+    "RegistryError": "eegzoo.core.errors",
+    "SpecError": "eegzoo.core.errors",
+    "TruncationWarning": "eegzoo.core.signal",
+    "ModelSpec": "eegzoo.specs",
+    "FBLightConvNetParams": "eegzoo.specs",
+    "is_model": "eegzoo.registry",
+    "list_models": "eegzoo.registry",
+    "model_spec": "eegzoo.registry",
+    "register_model": "eegzoo.registry",
+    "register_spec": "eegzoo.registry",
+    "reload_registry": "eegzoo.registry",
+    # blocks and models
+    "FilterBank": "eegzoo.blocks",
+    "LightweightAttention": "eegzoo.blocks",
+    "SpatialConv": "eegzoo.blocks",
+    "VarPool": "eegzoo.blocks",
+    "spectral_spatial_filter": "eegzoo.blocks",
+    "FBLightConvNet": "eegzoo.models",
+    # files, Hub, deployment
+    "InferenceFBLightConvNet": "eegzoo.io.export",
+    "export_model": "eegzoo.io.export",
+    "inference_module": "eegzoo.io.export",
+    "create_model": "eegzoo.api",
+    "from_pretrained": "eegzoo.api",
+    "push_to_hub": "eegzoo.api",
+    "save_pretrained": "eegzoo.api",
+}
+_SUBMODULES = {"data": "eegzoo.data", "training": "eegzoo.training"}
+
+__all__ = sorted([*_PUBLIC, *_SUBMODULES, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(_SUBMODULES[name])
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'eegzoo' has no attribute {name!r}")
+    if _PUBLIC[name] in ("eegzoo.blocks", "eegzoo.models"):
+        importlib.import_module("eegzoo.api")  # model classes' save/from_pretrained need the io layer
+    value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # static analysers see the real names
+    from eegzoo.api import create_model, from_pretrained, push_to_hub, save_pretrained
+    from eegzoo.blocks import FilterBank, LightweightAttention, SpatialConv, VarPool, spectral_spatial_filter
+    from eegzoo.core.errors import RegistryError, SpecError
+    from eegzoo.core.signal import TruncationWarning
+    from eegzoo.io.export import InferenceFBLightConvNet, export_model, inference_module
+    from eegzoo.models import FBLightConvNet
+    from eegzoo.registry import (
+        EEGZooPluginWarning,
+        is_model,
+        list_models,
+        model_spec,
+        register_model,
+        register_spec,
+        reload_registry,
+    )
+    from eegzoo.specs import FBLightConvNetParams, ModelSpec

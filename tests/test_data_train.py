@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from eegzoo import FBLightConvNet, create_model
-from eegzoo.cli import main as cli_main
+from eegzoo.apps.cli import main as cli_main
 from eegzoo.data import BCI_IV_2A_CHANNELS, exponential_moving_standardize, from_epochs, from_raw, simulate_session, simulated_motor_imagery
-from eegzoo.hub import from_pretrained, save_pretrained
-from eegzoo.train import cohen_kappa, evaluate, fit, split_stratified, within_subject
+from eegzoo.io.hub import from_pretrained, save_pretrained
+from eegzoo.training import cohen_kappa, evaluate, fit, split_stratified, within_subject
 
 
 def make_epochs(ch_names, sfreq, n_times, n_per_class=3, seed=0):

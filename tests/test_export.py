@@ -9,8 +9,8 @@ import torch
 
 from conftest import build_quiet, load_reference
 from eegzoo import FBLightConvNet, create_model, inference_module
-from eegzoo.cli import main as cli_main
-from eegzoo.export import export_model
+from eegzoo.apps.cli import main as cli_main
+from eegzoo.io.export import export_model
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,7 @@ def test_runtime_dependencies_are_satisfied_without_downloads(installed):
 
 def test_wheel_install_works_outside_the_source_tree(installed):
     code = """
-import torch, eegzoo, warnings
+import torch, eegzoo, eegzoo.registry, warnings
 from pathlib import Path
 assert "site-packages" in eegzoo.__file__, eegzoo.__file__
 assert "_builtin_registry" in str(eegzoo.registry.builtin_registry_dir())

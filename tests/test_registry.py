@@ -10,7 +10,7 @@ import torch
 
 import eegzoo
 from eegzoo import FBLightConvNet, ModelSpec, SpecError, create_model, is_model, list_models, model_spec
-from eegzoo.cli import main as cli_main
+from eegzoo.apps.cli import main as cli_main
 from eegzoo.registry import builtin_registry_dir, load_spec
 
 REGISTRY = Path(__file__).resolve().parents[1] / "registry"

@@ -14,9 +14,9 @@ from safetensors.torch import load_file, save_file
 import eegzoo
 from conftest import FIXTURES, build_quiet
 from eegzoo import FBLightConvNet, create_model
-from eegzoo.cards import generate_model_card
-from eegzoo.hub import from_pretrained, push_to_hub, save_pretrained
-from eegzoo.weights import WeightsError, file_sha256, load_weights, read_weights, save_weights
+from eegzoo.io.cards import generate_model_card
+from eegzoo.io.hub import from_pretrained, push_to_hub, save_pretrained
+from eegzoo.io.weights import WeightsError, file_sha256, load_weights, read_weights, save_weights
 
 SMALL = dict(n_chans=3, n_outputs=2, n_times=500, sfreq=250.0, n_filters_spat=8, heads=4, win_len=125)
 
@@ -91,7 +91,7 @@ def test_wrong_sfreq_is_named(tmp_path):
 def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch):
     path = save_weights(small_model(), tmp_path / "w.safetensors")
     before = path.read_bytes()
-    import eegzoo.weights as weights_module
+    import eegzoo.io.weights as weights_module
 
     def explode(tensors, filename, metadata=None):
         Path(filename).write_bytes(b"half a file")

@@ -24,17 +24,12 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, Literal, Union
 
-import mne
 import numpy as np
-import scipy.signal
 import torch
 from torch import nn
 
-Band = tuple[float, float]
-BandsArg = Union[int, None, Sequence[Sequence[float]]]
+from eegzoo.core.bands import DEFAULT_BANDS, Band, BandsArg, check_bands, resolve_bands
 
-#: Edges of the default 9-band bank (4-8, 8-12, ..., 36-40 Hz), as in FBCNet.
-DEFAULT_BANDS: tuple[Band, ...] = tuple((float(lo), float(lo + 4)) for lo in range(4, 37, 4))
 _VALID_PHASES = ("zero", "zero-double", "forward", "causal")
 _FILTER_KWARGS = (
     "method",
@@ -46,67 +41,6 @@ _FILTER_KWARGS = (
     "fir_window",
     "fir_design",
 )
-
-
-def resolve_bands(bands: BandsArg) -> list[Band]:
-    """Turn ``n_bands``-style input into a list of ``(low, high)`` Hz pairs.
-
-    ``None`` gives the nine 4 Hz bands of 4-40 Hz; an int ``N`` splits 4-40 Hz into ``N``
-    equal bands (edges ``4 + i * 36 / N``); a sequence of pairs is used as given.
-    """
-    if bands is None:
-        return list(DEFAULT_BANDS)
-    if isinstance(bands, bool):
-        raise ValueError(f"n_bands must be an int, None or a list of (low, high) pairs, got {bands!r}.")
-    if isinstance(bands, int):
-        if bands < 1:
-            raise ValueError(f"n_bands must be >= 1 when given as an int, got {bands}.")
-        width = 36.0 / bands
-        return [(4.0 + i * width, 4.0 + (i + 1) * width) for i in range(bands)]
-    if isinstance(bands, (str, bytes)) or not isinstance(bands, Sequence):
-        raise ValueError(
-            f"n_bands must be an int, None or a list of (low, high) pairs in Hz, got {bands!r}."
-        )
-    if len(bands) == 0:
-        raise ValueError("n_bands is an empty list: give at least one (low, high) pair in Hz.")
-    out: list[Band] = []
-    for i, band in enumerate(bands):
-        if isinstance(band, (str, bytes)) or not isinstance(band, Sequence) or len(band) != 2:
-            raise ValueError(
-                f"n_bands[{i}] = {band!r} is not a (low, high) pair in Hz; write e.g. (8, 12)."
-            )
-        low, high = band
-        if isinstance(low, bool) or isinstance(high, bool) or not all(
-            isinstance(v, (int, float)) for v in (low, high)
-        ):
-            raise ValueError(f"n_bands[{i}] = {band!r}: the edges must be numbers in Hz.")
-        out.append((float(low), float(high)))
-    return out
-
-
-def check_bands(bands: Sequence[Band], sfreq: float) -> None:
-    """Raise a ``ValueError`` naming the band and the fix when a band cannot be designed."""
-    nyquist = sfreq / 2.0
-    for i, (low, high) in enumerate(bands):
-        if not (math.isfinite(low) and math.isfinite(high)):
-            raise ValueError(f"Band {i} ({low}, {high}) Hz has a non-finite edge.")
-        if low <= 0:
-            raise ValueError(
-                f"Band {i} ({low:g}, {high:g}) Hz: the low edge must be > 0 Hz "
-                "(a band-pass needs a high-pass edge)."
-            )
-        if high <= low:
-            raise ValueError(
-                f"Band {i} ({low:g}, {high:g}) Hz: the low edge must be below the high edge; "
-                f"write it as ({min(low, high):g}, {max(low, high):g})."
-            )
-        if high >= nyquist:
-            raise ValueError(
-                f"Band {i} ({low:g}, {high:g}) Hz reaches the Nyquist frequency "
-                f"(sfreq / 2 = {nyquist:g} Hz): sfreq={sfreq:g} Hz is too low for it. "
-                f"Use a sampling rate above {2 * high:g} Hz or drop/lower bands above "
-                f"{nyquist:g} Hz."
-            )
 
 
 #: Longest FIR filter the bank designs (taps); beyond this the sampling rate or the
@@ -147,6 +81,8 @@ def _design_band(
         design_phase = "forward"
     elif method == "fir" and phase in ("forward", "causal"):
         design_phase = "zero"
+    import mne  # heavy: imported when a bank is designed, not when eegzoo is imported
+
     return mne.filter.create_filter(
         data=None, sfreq=sfreq, l_freq=float(low), h_freq=float(high),
         filter_length=filter_length, l_trans_bandwidth=l_trans_bandwidth,
@@ -323,13 +259,15 @@ class FilterBank(nn.Module):
         key = (n_times, str(device))
         cached = self._impulse_cache.get(key)
         if cached is None:
+            from scipy.signal import lfilter
+
             impulse = np.zeros(n_times)
             impulse[0] = 1.0
             rows = []
             for i in range(self.n_bands):
                 b = getattr(self.b_list, str(i)).detach().cpu().double().numpy()
                 a = getattr(self.a_list, str(i)).detach().cpu().double().numpy()
-                rows.append(scipy.signal.lfilter(b / a[0], a / a[0], impulse))
+                rows.append(lfilter(b / a[0], a / a[0], impulse))
             with torch.inference_mode(False):
                 cached = torch.as_tensor(np.stack(rows), dtype=torch.float64, device=device)
             self._impulse_cache[key] = cached

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from eegzoo.core.bands import divisors
+
 
 class LightweightAttention(nn.Module):
     """Weigh the ``n_windows`` features of every channel and sum them: ``(B, C, W) -> (B, C)``.
@@ -33,7 +35,7 @@ class LightweightAttention(nn.Module):
         if n_channels % heads != 0:
             raise ValueError(
                 f"heads={heads} must divide the number of channels/spatial filters "
-                f"({n_channels}); choose heads among {_divisors(n_channels)}."
+                f"({n_channels}); choose heads among {divisors(n_channels)}."
             )
         self.n_channels = n_channels
         self.n_windows = n_windows
@@ -67,6 +69,3 @@ class LightweightAttention(nn.Module):
             f"weight_softmax={self.weight_softmax}, bias={self.bias is not None}"
         )
 
-
-def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]

@@ -13,7 +13,7 @@ import scipy.signal
 import torch
 from torch import nn
 
-from eegzoo.specs import ModelSpec
+from eegzoo.specs.model import ModelSpec
 
 
 @dataclass

@@ -1,34 +1,18 @@
-"""What every zoo model class offers: config round trip, Hub I/O, head replacement."""
+"""What every zoo model class offers: config round trip, self-description, Hub I/O, head
+replacement."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
-import numpy as np
 import torch
+from pydantic import BaseModel, ValidationError
 from torch import nn
 
-
-def json_safe(value: Any) -> Any:
-    """Numpy arrays/scalars, tuples and nested containers as plain JSON types (mne's
-    ``info['chs']`` holds arrays and int enums)."""
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return json_safe(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return str(value)
+from eegzoo.core.errors import SpecError, format_validation_error
+from eegzoo.specs.model import ModelSpec
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -36,11 +20,54 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
+def spec_of(model: nn.Module) -> ModelSpec:
+    """The variant spec a model was built from, or a bare one naming its architecture."""
+    spec = getattr(model, "eegzoo_spec", None)
+    if spec is not None:
+        return spec
+    arch = getattr(model, "architecture_name", None)
+    if arch is None:
+        raise TypeError(
+            f"{type(model).__name__} is not a zoo model: build it with eegzoo.create_model or "
+            "a zoo class so that it has a spec."
+        )
+    return ModelSpec(name=arch, architecture=arch)
+
+
+class HubIO(Protocol):
+    """What the io layer provides for models' ``save_pretrained``/``from_pretrained``/``push_to_hub``."""
+
+    def save_pretrained(self, model: nn.Module, save_directory: str | os.PathLike, **kwargs: Any) -> Any: ...
+    def from_pretrained(self, location: Any, **kwargs: Any) -> nn.Module: ...
+    def push_to_hub(self, model: nn.Module, repo_id: str, **kwargs: Any) -> Any: ...
+
+
+_HUB_IO: HubIO | None = None
+
+
+def register_hub_io(io: HubIO) -> None:
+    """Called by :mod:`eegzoo.io.hub` when it is imported. Models sit below the io layer and
+    cannot import it, so the io layer plugs its functions in here (dependency inversion)."""
+    global _HUB_IO
+    _HUB_IO = io
+
+
+def _hub_io() -> HubIO:
+    if _HUB_IO is None:
+        raise RuntimeError(
+            "eegzoo's Hub I/O is not loaded: `import eegzoo` (or eegzoo.io.hub) before calling "
+            "save_pretrained/from_pretrained/push_to_hub on a model class."
+        )
+    return _HUB_IO
+
+
 class ZooModel:
-    """Mixin for zoo model classes. Subclasses set ``architecture_name``, name their final
-    layer ``head_name`` and implement :meth:`get_config`."""
+    """Mixin for zoo model classes. Subclasses set ``architecture_name`` and ``params_model``
+    (their validated hyperparameters, from :mod:`eegzoo.specs`), name their final layer
+    ``head_name`` and implement :meth:`get_config`; :meth:`describe` feeds the model card."""
 
     architecture_name: ClassVar[str]
+    params_model: ClassVar[type[BaseModel]]
     head_name: ClassVar[str] = "final_layer"
 
     def get_config(self) -> dict[str, Any]:
@@ -49,31 +76,35 @@ class ZooModel:
         raise NotImplementedError
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> nn.Module:
-        """Build from :meth:`get_config` output, validated by the architecture's params model."""
-        from eegzoo.registry import get_architecture, validate_params
-
-        params = validate_params(get_architecture(cls.architecture_name), dict(config), f"{cls.__name__}.from_config")
+    def from_params(cls, params: Any, spec: ModelSpec) -> nn.Module:
+        """Build from validated ``params_model`` values; ``spec`` is the registered variant."""
         return cls(**params.constructor_kwargs())
 
-    def save_pretrained(self, save_directory: str | os.PathLike, **kwargs: Any) -> Any:
-        """See :func:`eegzoo.hub.save_pretrained`."""
-        from eegzoo.hub import save_pretrained
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> nn.Module:
+        """Build from :meth:`get_config` output, validated by the architecture's params model."""
+        try:
+            params = cls.params_model.model_validate(dict(config))
+        except ValidationError as err:
+            raise SpecError(format_validation_error(err, f"{cls.__name__}.from_config")) from None
+        return cls.from_params(params, ModelSpec(name=cls.architecture_name, architecture=cls.architecture_name))
 
-        return save_pretrained(self, save_directory, **kwargs)  # type: ignore[arg-type]
+    def describe(self) -> list[str]:
+        """The architecture as numbered Markdown steps, for the model card."""
+        return [f"{i + 1}. `{type(m).__name__}`" for i, m in enumerate(self.children())]  # type: ignore[attr-defined]
+
+    def save_pretrained(self, save_directory: str | os.PathLike, **kwargs: Any) -> Any:
+        """See :func:`eegzoo.save_pretrained`."""
+        return _hub_io().save_pretrained(self, save_directory, **kwargs)  # type: ignore[arg-type]
 
     def push_to_hub(self, repo_id: str, **kwargs: Any) -> Any:
-        """See :func:`eegzoo.hub.push_to_hub`."""
-        from eegzoo.hub import push_to_hub
-
-        return push_to_hub(self, repo_id, **kwargs)  # type: ignore[arg-type]
+        """See :func:`eegzoo.push_to_hub`."""
+        return _hub_io().push_to_hub(self, repo_id, **kwargs)  # type: ignore[arg-type]
 
     @classmethod
     def from_pretrained(cls, location: Any, **kwargs: Any) -> nn.Module:
-        """See :func:`eegzoo.hub.from_pretrained`; checks the result is a ``cls``."""
-        from eegzoo.hub import from_pretrained
-
-        model = from_pretrained(location, **kwargs)
+        """See :func:`eegzoo.from_pretrained`; checks the result is a ``cls``."""
+        model = _hub_io().from_pretrained(location, **kwargs)
         if not isinstance(model, cls):
             raise TypeError(f"{location} holds a {type(model).__name__}, not a {cls.__name__}.")
         return model

@@ -14,8 +14,10 @@ from eegzoo.blocks.lightweight_attention import LightweightAttention
 from eegzoo.blocks.spatial_conv import SpatialConv
 from eegzoo.blocks.spectral_spatial import spectral_mixing_matrix, spectral_spatial_filter
 from eegzoo.blocks.var_pool import VarPool
-from eegzoo.models.base import ZooModel, json_safe
-from eegzoo.signal import TruncationWarning, resolve_signal_params
+from eegzoo.core.jsonsafe import json_safe
+from eegzoo.models.base import ZooModel
+from eegzoo.specs.fblightconvnet import FBLightConvNetParams
+from eegzoo.core.signal import TruncationWarning, resolve_signal_params
 
 
 def resolve_activation(activation: Any) -> type[nn.Module]:
@@ -80,6 +82,7 @@ class FBLightConvNet(ZooModel, nn.Module):
     """
 
     architecture_name = "fblightconvnet"
+    params_model = FBLightConvNetParams
     #: Reject NaN/Inf inputs at forward. Off by default: it is a full pass over the input
     #: and a graph break under torch.compile; turn it on where inputs are untrusted.
     check_finite: bool = False
@@ -312,6 +315,17 @@ class FBLightConvNet(ZooModel, nn.Module):
         if return_features:
             return self._features_and_logits(x)
         return self.forward_head(self.forward_features(x))
+
+    def describe(self) -> list[str]:
+        bank = self.spectral_filtering
+        bands = ", ".join(f"{lo:g}-{hi:g}" for lo, hi in bank.bands)
+        return [
+            f"1. **Filter bank** ({bank.method.upper()}, {bank.phase} phase, fixed): {bank.n_bands} bands [{bands}] Hz.",
+            f"2. **Spatial convolution** over all bands and {self.n_chans} electrodes -> {self.n_filters_spat} spatial filters, batch norm, {self.activation.__name__}.",
+            f"3. **Variance pooling**: log-variance over {self.n_windows} non-overlapping windows of {self.win_len} samples ({self.win_len / self.sfreq:g} s).",
+            f"4. **Lightweight attention**: {self.heads} heads weigh the windows (softmax={self.weight_softmax}), channel c uses head c % {self.heads}.",
+            f"5. **Linear head**: {self.n_filters_spat} -> {self.n_outputs} logits.",
+        ]
 
     def get_config(self) -> dict[str, Any]:
         bands = self._n_bands_arg

@@ -10,8 +10,11 @@ import torch
 from torch import nn
 
 from eegzoo.blocks import FilterBank, LightweightAttention, SpatialConv, VarPool
-from eegzoo.models.base import ZooModel, json_safe
-from eegzoo.specs import BlockSpec, SpecError, unknown_names_message
+from eegzoo.core.jsonsafe import json_safe
+from eegzoo.models.base import ZooModel
+from eegzoo.core.errors import SpecError, unknown_names_message
+from eegzoo.specs.model import BlockSpec, ModelSpec
+from eegzoo.specs.sequential import SequentialParams
 
 #: Blocks a spec may name: eegzoo's own plus common torch layers.
 BLOCK_TYPES: dict[str, type[nn.Module]] = {
@@ -74,6 +77,9 @@ class SequentialEEGModel(ZooModel, nn.Module):
     (``LazyLinear``), so a badly chained spec fails when created, naming the block.
     """
 
+    architecture_name = "sequential"
+    params_model = SequentialParams
+
     def __init__(
         self,
         blocks: Sequence[BlockSpec | Mapping[str, Any]],
@@ -93,6 +99,15 @@ class SequentialEEGModel(ZooModel, nn.Module):
             raise SpecError(f"{source}: 'blocks' is empty; declare at least one block.")
         self.blocks = nn.Sequential(*(build_block(i, b, context, source) for i, b in enumerate(specs)))
         self._dry_run(specs, source)
+
+    @classmethod
+    def from_params(cls, params: Any, spec: ModelSpec) -> nn.Module:
+        if not spec.blocks:
+            raise SpecError(f"spec '{spec.name}': architecture 'sequential' needs a 'blocks' list.")
+        return cls(spec.blocks, source=f"spec '{spec.name}'", **params.constructor_kwargs())
+
+    def describe(self) -> list[str]:
+        return [f"{i + 1}. `{type(b).__name__}`" for i, b in enumerate(self.blocks)]
 
     @property
     def input_window_seconds(self) -> float:

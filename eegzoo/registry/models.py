@@ -12,8 +12,6 @@ sources is refused by :func:`create_model` with an error naming both.
 from __future__ import annotations
 
 import fnmatch
-import json
-import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable
@@ -22,38 +20,26 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ValidationError
-from torch import nn
 
-from eegzoo.specs import (
-    FBLightConvNetParams,
-    ModelSpec,
-    SequentialParams,
-    SignalDefaults,
-    SpecError,
-    format_validation_error,
-    unknown_names_message,
-)
+from eegzoo.core.errors import RegistryError, SpecError, format_validation_error, unknown_names_message
+from eegzoo.registry.spec_files import builtin_registry_dir, read_spec_file, spec_files
+from eegzoo.specs.fblightconvnet import FBLightConvNetParams
+from eegzoo.specs.model import ModelSpec, SignalDefaults
+from eegzoo.specs.sequential import SequentialParams
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+if TYPE_CHECKING:
+    from torch import nn
 
 ENTRY_POINT_GROUP = "eegzoo.models"
 BUILTIN = "eegzoo (built-in)"
-Builder = Callable[[Any, ModelSpec], nn.Module]
+Builder = Callable[[Any, ModelSpec], "nn.Module"]
 
 
 class EEGZooPluginWarning(UserWarning):
     """A plugin could not be loaded or registered something invalid; it was skipped."""
-
-
-class RegistryError(KeyError):
-    """Unknown or ambiguous model/architecture name."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -77,19 +63,12 @@ class _Zoo:
         self.architectures: dict[str, Architecture] = {}
         self.specs: dict[str, RegisteredSpec] = {}
         self.conflicts: dict[str, list[str]] = {}
+        self.invalid: dict[str, SpecError] = {}  # variant name -> why its spec file was skipped
         self.discovered = False
         self.lock = threading.RLock()
 
 
 _ZOO = _Zoo()
-
-
-def builtin_registry_dir() -> Path:
-    """Spec files shipped with eegzoo: inside the installed package, or ``registry/`` of a
-    source checkout."""
-    package_dir = Path(__file__).resolve().parent
-    installed = package_dir / "_builtin_registry"
-    return installed if installed.is_dir() else package_dir.parent / "registry"
 
 
 # ------------------------------------------------------------------ architectures
@@ -129,35 +108,23 @@ def get_architecture(name: str) -> Architecture:
     return arch
 
 
+# Built-in architectures import their torch module only when a model is built, so listing
+# and validating specs never loads torch.
 @register_model("fblightconvnet", params_model=FBLightConvNetParams, source=BUILTIN)
 def _build_fblightconvnet(params: FBLightConvNetParams, spec: ModelSpec) -> nn.Module:
     from eegzoo.models.fblightconvnet import FBLightConvNet
 
-    return FBLightConvNet(**params.constructor_kwargs())
+    return FBLightConvNet.from_params(params, spec)
 
 
 @register_model("sequential", params_model=SequentialParams, source=BUILTIN)
 def _build_sequential(params: SequentialParams, spec: ModelSpec) -> nn.Module:
     from eegzoo.models.sequential import SequentialEEGModel
 
-    if not spec.blocks:
-        raise SpecError(f"spec '{spec.name}': architecture 'sequential' needs a 'blocks' list.")
-    return SequentialEEGModel(spec.blocks, source=f"spec '{spec.name}'", **params.constructor_kwargs())
+    return SequentialEEGModel.from_params(params, spec)
 
 
 # ------------------------------------------------------------------ spec files
-def _read_spec_file(path: Path) -> dict[str, Any]:
-    try:
-        if path.suffix == ".toml":
-            with path.open("rb") as fh:
-                return tomllib.load(fh)
-        if path.suffix == ".json":
-            return json.loads(path.read_text())
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as err:
-        raise SpecError(f"{path}: not valid {path.suffix[1:].upper()}: {err}") from err
-    raise SpecError(f"{path}: spec files must be .toml or .json.")
-
-
 def validate_params(arch: Architecture, arguments: dict[str, Any], source: str, spec: ModelSpec | None = None) -> BaseModel:
     """Validate constructor arguments with the architecture's params model."""
     try:
@@ -172,13 +139,15 @@ def validate_params(arch: Architecture, arguments: dict[str, Any], source: str, 
         raise SpecError(message) from None
 
 
-def load_spec(data: dict[str, Any] | str | Path, source: str | None = None) -> ModelSpec:
-    """Parse and fully validate one spec (a file path or a dict): the spec itself, its
-    architecture, and its default hyperparameters."""
+def load_spec(data: dict[str, Any] | str | Path, source: str | None = None, dry_build: bool = True) -> ModelSpec:
+    """Parse and validate one spec (a file path or a dict): the spec itself, its architecture,
+    and its default hyperparameters. ``dry_build`` also builds a block-sequence spec once to
+    check its chain (with every RNG left as it was); discovery skips it so that listing the
+    zoo never loads torch, and the chain is then checked when the model is created."""
     if isinstance(data, (str, Path)):
         path = Path(data)
         source = source or str(path)
-        raw = _read_spec_file(path)
+        raw = read_spec_file(path)
         if isinstance(raw, dict):
             if raw.get("name") not in (None, path.stem):
                 raise SpecError(
@@ -202,19 +171,17 @@ def load_spec(data: dict[str, Any] | str | Path, source: str | None = None) -> M
     if spec.blocks is not None:
         if spec.architecture != "sequential":
             raise SpecError(f"{source}: field 'blocks' is only used by architecture 'sequential'.")
-        try:  # dry build: checks block types, arguments and chaining
-            arch.build(params, spec)
-        except SpecError as err:
-            raise SpecError(f"{source}: {err}") from None
+        if dry_build:
+            import torch
+
+            try:  # checks block types, arguments and chaining
+                with torch.random.fork_rng(devices=[]):
+                    arch.build(params, spec)
+            except SpecError as err:
+                raise SpecError(f"{source}: {err}") from None
     elif spec.architecture == "sequential":
         raise SpecError(f"{source}: field 'blocks': architecture 'sequential' needs a list of blocks.")
     return spec
-
-
-def _spec_files(location: Path) -> list[Path]:
-    if location.is_dir():
-        return sorted(p for p in location.iterdir() if p.suffix in (".toml", ".json"))
-    return [location]
 
 
 def _add_spec(spec: ModelSpec, source: str) -> None:
@@ -257,8 +224,8 @@ def _load_plugin(ep: metadata.EntryPoint) -> None:
         returned = target() if callable(target) else getattr(target, "EEGZOO_SPECS", None)
         specs: list[tuple[ModelSpec, str]] = []
         for location in _as_paths(returned):
-            for path in _spec_files(location):
-                specs.append((load_spec(path, f"{path} [{label}]"), label))
+            for path in spec_files(location):
+                specs.append((load_spec(path, f"{path} [{label}]", dry_build=False), label))
     except Exception as err:  # noqa: BLE001 - any plugin failure must not break the zoo
         for name in set(_ZOO.architectures) - set(before_arch):
             del _ZOO.architectures[name]
@@ -289,8 +256,12 @@ def _ensure_discovered() -> None:
         if _ZOO.discovered:
             return
         _ZOO.discovered = True
-        for path in _spec_files(builtin_registry_dir()):
-            _add_spec(load_spec(path), str(path.relative_to(path.parent.parent)))
+        for path in spec_files(builtin_registry_dir()):
+            try:
+                _add_spec(load_spec(path, dry_build=False), str(path.relative_to(path.parent.parent)))
+            except SpecError as err:  # one bad file must not hide the rest of the zoo
+                _ZOO.invalid[path.stem] = err
+                warnings.warn(f"eegzoo skipped an invalid spec file: {err}", EEGZooPluginWarning, stacklevel=3)
         for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
             _load_plugin(ep)
 
@@ -302,6 +273,7 @@ def reload_registry() -> None:
             del _ZOO.architectures[name]
         _ZOO.specs.clear()
         _ZOO.conflicts.clear()
+        _ZOO.invalid.clear()
         _ZOO.discovered = False
     _ensure_discovered()
 
@@ -331,6 +303,8 @@ def _entry(name: str) -> RegisteredSpec:
             f"Model name '{name}' is registered by both {sources}; uninstall or rename one of them."
         )
     entry = _ZOO.specs.get(name)
+    if entry is None and name in _ZOO.invalid:
+        raise SpecError(f"Model '{name}' cannot be created: {_ZOO.invalid[name]}")
     if entry is None:
         raise RegistryError(unknown_names_message([name], list(_ZOO.specs), "model") + " See eegzoo.list_models().")
     return entry
@@ -375,17 +349,4 @@ def build_from_spec(spec: ModelSpec, overrides: dict[str, Any], source: str) -> 
     model = arch.build(params, spec)
     model.eegzoo_spec = spec  # type: ignore[assignment]
     model.eegzoo_params = params  # type: ignore[assignment]
-    return model
-
-
-def create_model(name: str, pretrained: bool = False, **overrides: Any) -> nn.Module:
-    """Build a registered model, e.g. ``create_model("fblightconvnet", n_chans=22,
-    n_outputs=4, n_times=1000, sfreq=250)``. Overrides are validated through the spec;
-    ``pretrained=True`` loads the spec's pinned weights (see :mod:`eegzoo.hub`)."""
-    spec = model_spec(name)
-    model = build_from_spec(spec, overrides, f"create_model('{name}')")
-    if pretrained:
-        from eegzoo.hub import load_pretrained_source
-
-        load_pretrained_source(model, spec)
     return model

@@ -10,7 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from eegzoo.weights import atomic_write  # noqa: E402
+from eegzoo.core.files import atomic_write  # noqa: E402
 
 
 def plot_learning_curves(history: Any, path: str | Path) -> Path:

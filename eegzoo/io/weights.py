@@ -7,7 +7,6 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,9 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import nn
+
+from eegzoo.core.version import __version__
+from eegzoo.core.files import atomic_write, atomic_write_text, file_sha256  # noqa: F401 (re-exported)
 
 
 class WeightsError(ValueError):
@@ -32,36 +34,6 @@ def tensors_sha256(tensors: Mapping[str, torch.Tensor]) -> str:
     return digest.hexdigest()
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def atomic_write(path: str | os.PathLike, write: Any) -> Path:
-    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it into
-    place: readers never see a half-written file, and a failure leaves the old file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-
-
 def _model_config(model: nn.Module) -> dict[str, Any] | None:
     get_config = getattr(model, "get_config", None)
     return get_config() if callable(get_config) else None
@@ -70,8 +42,6 @@ def _model_config(model: nn.Module) -> dict[str, Any] | None:
 def save_weights(model: nn.Module, path: str | os.PathLike, metadata: Mapping[str, str] | None = None) -> Path:
     """Write ``model.state_dict()`` to a safetensors file, atomically, with metadata:
     eegzoo version, model name, spec/config JSON, tensor sha256 and creation time."""
-    from eegzoo import __version__
-
     state = {k: v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items()}
     spec = getattr(model, "eegzoo_spec", None)
     meta = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,8 +22,13 @@ from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 from huggingface_hub.errors import LocalEntryNotFoundError
 from torch import nn
 
-from eegzoo.specs import ModelSpec
-from eegzoo.weights import (
+from eegzoo.models.base import register_hub_io, spec_of
+from eegzoo.registry import build_from_spec, get_architecture, list_models
+from eegzoo.specs.fblightconvnet import FBLightConvNetParams
+from eegzoo.specs.model import ModelSpec
+from eegzoo.core.version import __version__
+from eegzoo.io.cards import generate_model_card
+from eegzoo.io.weights import (
     WeightsError,
     atomic_write_text,
     check_signal_metadata,
@@ -41,24 +47,9 @@ CARD_NAME = "README.md"
 _HUB_FILES = [CONFIG_NAME, WEIGHTS_NAME, BRAINDECODE_BIN, CARD_NAME]
 
 
-def _spec_of(model: nn.Module) -> ModelSpec:
-    spec = getattr(model, "eegzoo_spec", None)
-    if spec is not None:
-        return spec
-    arch = getattr(model, "architecture_name", None)
-    if arch is None:
-        raise TypeError(
-            f"{type(model).__name__} is not a zoo model: build it with eegzoo.create_model or "
-            "a zoo class so that it has a spec."
-        )
-    return ModelSpec(name=arch, architecture=arch)
-
-
 def model_config_document(model: nn.Module) -> dict[str, Any]:
     """What ``config.json`` holds."""
-    from eegzoo import __version__
-
-    spec = _spec_of(model)
+    spec = spec_of(model)
     return {
         "eegzoo_version": __version__,
         "architecture": spec.architecture,
@@ -79,8 +70,6 @@ def save_pretrained(
     """Write ``config.json``, ``model.safetensors`` and (by default) a ``README.md`` model
     card into ``save_directory``; every file is written atomically. ``metrics`` and
     ``figures`` (caption -> file name in the folder) go into the card."""
-    from eegzoo.cards import generate_model_card
-
     directory = Path(save_directory)
     directory.mkdir(parents=True, exist_ok=True)
     document = model_config_document(model)
@@ -133,8 +122,6 @@ def _load_state(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str, str
 
 
 def _braindecode_config_to_params(config: Mapping[str, Any], source: str) -> dict[str, Any]:
-    from eegzoo.specs import FBLightConvNetParams
-
     known = set(FBLightConvNetParams.model_fields)
     params = {k: v for k, v in config.items() if k in known}
     extra = sorted(set(config) - known - {"braindecode_version"})
@@ -147,8 +134,6 @@ def _braindecode_config_to_params(config: Mapping[str, Any], source: str) -> dic
 
 
 def _build(architecture: str, config: Mapping[str, Any], spec: ModelSpec | None, overrides: Mapping[str, Any], source: str) -> nn.Module:
-    from eegzoo.registry import build_from_spec, get_architecture
-
     get_architecture(architecture)  # clear error for unknown architectures
     spec = spec or ModelSpec(name=architecture, architecture=architecture)
     # The saved config is complete: it replaces the spec's defaults.
@@ -238,8 +223,6 @@ def load_pretrained_source(model: nn.Module, spec: ModelSpec, cache_dir: str | N
     through the Hub cache (works offline with ``HF_HUB_OFFLINE=1`` once cached)."""
     source = spec.pretrained
     if source is None:
-        from eegzoo.registry import list_models
-
         raise ValueError(
             f"Model '{spec.name}' has no pretrained weights. Models with weights: "
             f"{list_models(pretrained=True) or 'none registered yet'}."
@@ -259,3 +242,6 @@ def load_pretrained_source(model: nn.Module, spec: ModelSpec, cache_dir: str | N
             "file and download again, or update the spec's sha256 if the change is intended."
         )
     return load_weights(model, path)
+
+
+register_hub_io(sys.modules[__name__])  # model classes' save/from_pretrained use this module

@@ -7,11 +7,9 @@ import json
 import sys
 from collections.abc import Sequence
 
-import torch
-
-from eegzoo.models.base import count_parameters
-from eegzoo.registry import RegistryError, create_model, list_models, model_source, model_spec
-from eegzoo.specs import ModelSpec, SpecError
+from eegzoo.core.errors import RegistryError, SpecError
+from eegzoo.registry import list_models, model_source, model_spec
+from eegzoo.specs.model import ModelSpec
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -22,6 +20,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
+    import torch
+
+    from eegzoo.api import create_model
+    from eegzoo.models.base import count_parameters
+
     spec = model_spec(args.name)
     model = create_model(args.name)
     n_chans, n_times, n_outputs = model.n_chans, model.n_times, model.n_outputs
@@ -48,7 +51,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_card(args: argparse.Namespace) -> int:
-    from eegzoo.cards import generate_model_card, write_model_cards
+    from eegzoo.io.cards import generate_model_card, write_model_cards
 
     if args.all:
         for path in write_model_cards(args.out):
@@ -61,8 +64,8 @@ def _cmd_card(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from eegzoo.export import export_model
-    from eegzoo.hub import from_pretrained
+    from eegzoo.io.export import export_model
+    from eegzoo.api import from_pretrained
 
     model = from_pretrained(args.weights) if args.weights else create_model(args.name)
     path = export_model(model.eval(), args.out, args.format)
@@ -71,7 +74,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from eegzoo.experiment import train_run
+    from eegzoo.apps.experiment import train_run
 
     try:
         _, history, metrics = train_run(
@@ -88,7 +91,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from eegzoo.experiment import evaluate_run
+    from eegzoo.apps.experiment import evaluate_run
 
     metrics = evaluate_run(args.dir, args.data, subject=args.subject, seed=args.seed, n_trials=args.trials)
     print(json.dumps(metrics, indent=2))
@@ -96,7 +99,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from eegzoo.demo import run_demo
+    from eegzoo.apps.demo import run_demo
 
     return run_demo(args.out, quick=args.quick)
 

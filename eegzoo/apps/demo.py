@@ -13,8 +13,8 @@ from pathlib import Path
 
 import torch
 
-from eegzoo.experiment import SIMULATED, train_run
-from eegzoo.hub import from_pretrained
+from eegzoo.api import from_pretrained
+from eegzoo.apps.experiment import SIMULATED, train_run
 from eegzoo.registry import list_models
 
 

@@ -10,11 +10,10 @@ from typing import Any
 import mne
 from torch import nn
 
+from eegzoo.api import create_model, from_pretrained, save_pretrained
+from eegzoo.core.files import atomic_write_text
 from eegzoo.data.epochs import EEGDataset, from_epochs, from_raw, read_raw
-from eegzoo.hub import from_pretrained, save_pretrained
-from eegzoo.registry import create_model
-from eegzoo.train import History, evaluate, fit, split_stratified
-from eegzoo.weights import atomic_write_text
+from eegzoo.training import History, evaluate, fit, split_stratified
 
 SIMULATED = "simulated"
 
@@ -49,7 +48,7 @@ def train_run(
     for early stopping), checkpoint the best weights into ``out`` as they improve (an
     interrupted run keeps the best so far), then test (session E for the simulated data,
     else ``test_source`` or the held-out part) and write metrics, plots and the card."""
-    from eegzoo.plots import plot_confusion_matrix, plot_learning_curves
+    from eegzoo.apps.plots import plot_confusion_matrix, plot_learning_curves
 
     out = Path(out)
     model = create_model(name)

@@ -10,8 +10,10 @@ from pathlib import Path
 
 from torch import nn
 
-from eegzoo.models.base import count_parameters
-from eegzoo.specs import ModelSpec
+from eegzoo.core.files import atomic_write_text
+from eegzoo.models.base import count_parameters, spec_of
+from eegzoo.registry import build_from_spec, list_models, model_spec
+from eegzoo.specs.model import ModelSpec
 
 BRAINDECODE_BIBTEX = """@article{schirrmeister2017deep,
   title   = {Deep learning with convolutional neural networks for {EEG} decoding and visualization},
@@ -27,23 +29,6 @@ BRAINDECODE_BIBTEX = """@article{schirrmeister2017deep,
 _SPDX_TO_HUB = {"BSD-3-Clause": "bsd-3-clause", "MIT": "mit", "Apache-2.0": "apache-2.0", "CC-BY-4.0": "cc-by-4.0"}
 
 
-def _architecture_summary(model: nn.Module) -> list[str]:
-    if getattr(model, "architecture_name", None) == "fblightconvnet":
-        bank = model.spectral_filtering
-        bands = ", ".join(f"{lo:g}-{hi:g}" for lo, hi in bank.bands)
-        return [
-            f"1. **Filter bank** ({bank.method.upper()}, {bank.phase} phase, fixed): {bank.n_bands} bands [{bands}] Hz.",
-            f"2. **Spatial convolution** over all bands and {model.n_chans} electrodes -> {model.n_filters_spat} spatial filters, batch norm, {model.activation.__name__}.",
-            f"3. **Variance pooling**: log-variance over {model.n_windows} non-overlapping windows of {model.win_len} samples ({model.win_len / model.sfreq:g} s).",
-            f"4. **Lightweight attention**: {model.heads} heads weigh the windows (softmax={model.weight_softmax}), channel c uses head c % {model.heads}.",
-            f"5. **Linear head**: {model.n_filters_spat} -> {model.n_outputs} logits.",
-        ]
-    blocks = getattr(getattr(model, "blocks", None), "children", None)
-    if blocks is not None:
-        return [f"{i + 1}. `{type(b).__name__}`" for i, b in enumerate(blocks())]
-    return [f"`{type(model).__name__}`"]
-
-
 def generate_model_card(
     model_or_name: nn.Module | str,
     metrics: Mapping[str, float] | None = None,
@@ -51,11 +36,11 @@ def generate_model_card(
 ) -> str:
     """Render the card of a registered model (by name) or of a built model (its spec).
     ``metrics`` (e.g. accuracy, kappa) adds a results table."""
-    from eegzoo.hub import _spec_of
-    from eegzoo.registry import create_model
-
-    model = create_model(model_or_name) if isinstance(model_or_name, str) else model_or_name
-    spec: ModelSpec = _spec_of(model)
+    if isinstance(model_or_name, str):
+        model = build_from_spec(model_spec(model_or_name), {}, f"the card of '{model_or_name}'")
+    else:
+        model = model_or_name
+    spec: ModelSpec = spec_of(model)
     license_id = _SPDX_TO_HUB.get(spec.license, "other")
     tags = ["eeg", "eegzoo", spec.architecture, *spec.tags]
     front = ["---", "library_name: eegzoo", f"license: {license_id}", "tags:"]
@@ -71,7 +56,7 @@ def generate_model_card(
         "",
         "## Architecture",
         "",
-        *_architecture_summary(model),
+        *model.describe(),
         "",
         f"Trainable parameters: **{count_parameters(model):,}**.",
         "",
@@ -120,8 +105,5 @@ def generate_model_card(
 
 def write_model_cards(out_dir: str | os.PathLike = "model_cards") -> list[Path]:
     """(Re)generate the card of every registered model into ``out_dir``."""
-    from eegzoo.registry import list_models
-    from eegzoo.weights import atomic_write_text
-
     out = Path(out_dir)
     return [atomic_write_text(out / f"{name}.md", generate_model_card(name)) for name in list_models()]

@@ -164,7 +164,7 @@ def within_subject(
     held out for early stopping), test on session E. ``sessions`` maps session names to mne
     Epochs. Returns (model, history, test metrics)."""
     from eegzoo.data.epochs import from_epochs
-    from eegzoo.registry import create_model
+    from eegzoo.api import create_model
 
     seed_everything(seed)
     model = create_model(model_name)

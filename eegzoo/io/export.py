@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from eegzoo.blocks.spectral_spatial import spectral_mixing_matrix
-from eegzoo.weights import atomic_write
+from eegzoo.core.files import atomic_write
 
 EXPORT_FORMATS = ("onnx", "torchscript", "exported-program")
 

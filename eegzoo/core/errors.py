@@ -1,0 +1,40 @@
+"""Errors every layer raises, and the helpers that make their messages name the fix."""
+
+from __future__ import annotations
+
+import difflib
+
+from pydantic import ValidationError
+
+
+class SpecError(ValueError):
+    """A spec (file, override or plugin) is invalid; the message names source, field and fix."""
+
+
+def format_validation_error(err: ValidationError, source: str) -> str:
+    """One line per problem: ``<source>: field 'a.b': <message> (got <value>)``."""
+    lines = [f"Invalid spec in {source}:"]
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"])
+        got = e.get("input")
+        got_text = "" if e["type"] in ("missing", "value_error") else f" (got {got!r})"
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown field; remove it or check its spelling"
+        lines.append(f"  field '{loc}': {msg}{got_text}" if loc else f"  {msg}")
+    return "\n".join(lines)
+
+
+def unknown_names_message(unknown: list[str], valid: list[str], what: str) -> str:
+    parts = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, valid, n=1)
+        parts.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    return f"Unknown {what} {', '.join(parts)}; valid ones are: {', '.join(sorted(valid))}."
+
+
+class RegistryError(KeyError):
+    """Unknown or ambiguous model/architecture name."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])

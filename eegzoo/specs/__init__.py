@@ -1,0 +1,16 @@
+"""Pydantic specs (torch-free): registered model variants and each architecture's hyperparameters."""
+
+from eegzoo.specs.fblightconvnet import FBLightConvNetParams, FilterParameters
+from eegzoo.specs.model import BlockSpec, Frozen, ModelSpec, PretrainedSource, SignalDefaults
+from eegzoo.specs.sequential import SequentialParams
+
+__all__ = [
+    "BlockSpec",
+    "FBLightConvNetParams",
+    "FilterParameters",
+    "Frozen",
+    "ModelSpec",
+    "PretrainedSource",
+    "SequentialParams",
+    "SignalDefaults",
+]

@@ -1,0 +1,22 @@
+"""Validated signal parameters of block-sequence models (their layers come from the spec)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pydantic import Field, StrictFloat, StrictInt
+
+from eegzoo.specs.model import Frozen
+
+
+class SequentialParams(Frozen):
+    """Signal parameters of a block-sequence model (its layers come from the spec's blocks)."""
+
+    n_chans: StrictInt = Field(ge=1)
+    n_outputs: StrictInt = Field(ge=1)
+    n_times: StrictInt = Field(ge=1)
+    sfreq: StrictFloat = Field(gt=0)
+    chs_info: Optional[list[dict[str, Any]]] = None
+
+    def constructor_kwargs(self) -> dict[str, Any]:
+        return self.model_dump()
