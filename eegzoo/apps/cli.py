@@ -80,7 +80,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         _, history, metrics = train_run(
             args.name, args.data, args.out, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
             seed=args.seed, subject=args.subject, n_trials=args.trials, patience=args.patience,
-            test_source=args.test_data,
+            test_source=args.test_data, recipe=args.recipe,
         )
     except KeyboardInterrupt:
         print(f"\ninterrupted: the best checkpoint so far (if any) is in {args.out}/", file=sys.stderr)
@@ -133,10 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
         if command == "train":
             p.add_argument("name", help="registered model name")
             p.add_argument("--out", required=True, help="output folder")
-            p.add_argument("--epochs", type=int, default=100)
-            p.add_argument("--lr", type=float, default=1e-3)
-            p.add_argument("--batch-size", type=int, default=64)
-            p.add_argument("--patience", type=int, default=20, help="early-stopping patience (epochs)")
+            p.add_argument("--recipe", default="default", help="training recipe: 'default' (AdamW + cosine) or 'lightconvnet' (the paper's)")
+            p.add_argument("--epochs", type=int, default=None, help="maximum epochs (default: the recipe's)")
+            p.add_argument("--lr", type=float, default=None, help="learning rate (default: the recipe's)")
+            p.add_argument("--batch-size", type=int, default=None, help="batch size (default: the recipe's)")
+            p.add_argument("--patience", type=int, default=None, help="early-stopping patience in epochs (default: the recipe's)")
             p.add_argument("--test-data", default=None, help="test recording (default: session E / held-out trials)")
             p.set_defaults(func=_cmd_train)
         else:

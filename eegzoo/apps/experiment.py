@@ -40,12 +40,12 @@ def _write_json(path: Path, value: Any) -> None:
 
 
 def train_run(
-    name: str, source: str, out: str | Path, epochs: int = 100, lr: float = 1e-3, batch_size: int = 64,
-    seed: int = 0, subject: int = 1, n_trials: int = 36, patience: int = 20, progress: bool = True,
-    test_source: str | None = None,
+    name: str, source: str, out: str | Path, epochs: int | None = None, lr: float | None = None,
+    batch_size: int | None = None, seed: int = 0, subject: int = 1, n_trials: int = 36, patience: int | None = None,
+    progress: bool = True, test_source: str | None = None, recipe: str = "default",
 ) -> tuple[nn.Module, History, dict[str, Any]]:
-    """Train ``name`` on ``source`` (session T for the simulated data; 20% held out per class
-    for early stopping), checkpoint the best weights into ``out`` as they improve (an
+    """Train ``name`` on ``source`` with ``recipe`` (session T for the simulated data; 20% held
+    out per class for early stopping; ``epochs``/``lr``/... override the recipe), checkpoint the best weights into ``out`` as they improve (an
     interrupted run keeps the best so far), then test (session E for the simulated data,
     else ``test_source`` or the held-out part) and write metrics, plots and the card."""
     from eegzoo.apps.plots import plot_confusion_matrix, plot_learning_curves
@@ -56,7 +56,7 @@ def train_run(
     model.eegzoo_classes = train_all.classes
     train, valid = split_stratified(train_all, 0.2, seed)
     history = fit(
-        model, train, valid, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, patience=patience,
+        model, train, valid, recipe, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, patience=patience,
         progress=progress, on_improvement=lambda m, h: save_pretrained(m, out),
     )
     if source == SIMULATED:
@@ -71,7 +71,7 @@ def train_run(
         "Confusion matrix": plot_confusion_matrix(metrics, out / "confusion_matrix.png").name,
     }
     summary = {"test accuracy": metrics["accuracy"], "test Cohen's kappa": metrics["kappa"],
-               "best epoch": history.best_epoch, "training trials": len(train), "test trials": len(test)}
+               "recipe": recipe, "best epoch": history.best_epoch, "training trials": len(train), "test trials": len(test)}
     if source == SIMULATED:
         summary["data"] = "SIMULATED motor imagery (not recordings)"
     save_pretrained(model, out, metrics=summary, figures=figures)

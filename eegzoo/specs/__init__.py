@@ -2,6 +2,7 @@
 
 from eegzoo.specs.fblightconvnet import FBLightConvNetParams, FilterParameters
 from eegzoo.specs.model import BlockSpec, Frozen, ModelSpec, PretrainedSource, SignalDefaults
+from eegzoo.specs.recipe import PlateauSchedule, Recipe, get_recipe, list_recipes
 from eegzoo.specs.sequential import SequentialParams
 
 __all__ = [
@@ -10,7 +11,11 @@ __all__ = [
     "FilterParameters",
     "Frozen",
     "ModelSpec",
+    "PlateauSchedule",
     "PretrainedSource",
+    "Recipe",
     "SequentialParams",
     "SignalDefaults",
+    "get_recipe",
+    "list_recipes",
 ]

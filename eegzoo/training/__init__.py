@@ -3,6 +3,7 @@
 from eegzoo.training.loop import (
     History,
     cohen_kappa,
+    concat_datasets,
     confusion_matrix,
     evaluate,
     fit,
@@ -11,13 +12,18 @@ from eegzoo.training.loop import (
     split_stratified,
     within_subject,
 )
+from eegzoo.specs.recipe import Recipe, get_recipe, list_recipes
 
 __all__ = [
     "History",
+    "Recipe",
     "cohen_kappa",
+    "concat_datasets",
     "confusion_matrix",
     "evaluate",
     "fit",
+    "get_recipe",
+    "list_recipes",
     "predict",
     "seed_everything",
     "split_stratified",

@@ -17,6 +17,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from eegzoo.data.epochs import EEGDataset
+from eegzoo.specs.recipe import Recipe, get_recipe
 
 
 @dataclass
@@ -88,67 +89,133 @@ def fit(
     model: nn.Module,
     train: EEGDataset,
     valid: EEGDataset | None = None,
-    epochs: int = 100,
-    lr: float = 1e-3,
-    batch_size: int = 64,
-    weight_decay: float = 1e-2,
+    recipe: str | Recipe | dict[str, Any] = "default",
+    *,
+    epochs: int | None = None,
+    lr: float | None = None,
+    batch_size: int | None = None,
+    weight_decay: float | None = None,
+    patience: int | None = None,
     seed: int = 0,
-    patience: int = 20,
     device: str | torch.device | None = None,
     progress: bool = True,
     on_improvement: Callable[[nn.Module, History], None] | None = None,
 ) -> History:
-    """Train with AdamW and a cosine learning-rate schedule. With ``valid``, early stopping on
-    the validation loss (``patience`` epochs) restores the best weights; ``on_improvement``
-    is called whenever they improve (e.g. to checkpoint). Deterministic for a ``seed`` on
-    CPU. Works with any zoo model, on CPU or CUDA."""
-    if epochs < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs}.")
+    """Train ``model`` as ``recipe`` says (a name from ``list_recipes()``, a ``Recipe`` or a
+    dict of its fields; ``epochs``/``lr``/``batch_size``/``weight_decay``/``patience``
+    override it). ``"default"``: AdamW + cosine schedule, early stopping on the validation
+    loss. ``"lightconvnet"``: the paper's Adam + ReduceLROnPlateau, early stopping on the
+    validation accuracy, then a second stage on train + valid.
+
+    With a validation set (``valid``, or the recipe's ``valid_fraction`` held out of
+    ``train``), the best weights of stage 1 are restored; ``on_improvement`` is called
+    whenever the weights fit will return change (e.g. to checkpoint). Deterministic for a
+    ``seed`` on CPU. Works with any zoo model, on CPU or CUDA."""
+    recipe = get_recipe(recipe).replace(epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay, patience=patience)
     seed_everything(seed)
+    if valid is None and recipe.valid_fraction is not None:
+        train, valid = split_stratified(train, recipe.valid_fraction, seed)
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     model.to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
-    loader = _loader(train, batch_size, True, seed)
+    optimizer = _optimizer(recipe, model)
+    schedule = _schedule(recipe, optimizer, recipe.epochs)
     history = History()
-    best_loss, best_state, waited = math.inf, None, 0
+    maximise = valid is not None and recipe.monitor == "valid_accuracy"
+    best, best_state, best_optimizer, waited = -math.inf, None, None, 0
     # disable=None: tqdm shows the bar on terminals only, keeping CI logs readable.
-    bar = tqdm(range(epochs), desc="training", disable=None if progress else True, leave=False)
+    bar = tqdm(range(recipe.epochs), desc="training", disable=None if progress else True, leave=False)
     for epoch in bar:
-        model.train()
-        total, correct, loss_sum = 0, 0, 0.0
-        for x, y in loader:
-            x, y = x.to(device), y.to(device)
-            optimizer.zero_grad(set_to_none=True)
-            logits = model(x)
-            loss = nn.functional.cross_entropy(logits, y)
-            loss.backward()
-            optimizer.step()
-            total += len(y)
-            correct += int((logits.argmax(1) == y).sum())
-            loss_sum += loss.item() * len(y)
-        schedule.step()
-        row = {"epoch": epoch + 1, "train_loss": loss_sum / total, "train_accuracy": correct / total, "lr": schedule.get_last_lr()[0]}
-        monitored = row["train_loss"]
+        row = _train_epoch(model, train, optimizer, recipe.batch_size, seed + epoch, device)
+        _step(schedule, row["train_loss"])
+        row = {"epoch": epoch + 1, "stage": 1, **row, "lr": optimizer.param_groups[0]["lr"]}
+        score = -row["train_loss"]
         if valid is not None:
             metrics = evaluate(model, valid, device=device)
             row.update(valid_loss=metrics["loss"], valid_accuracy=metrics["accuracy"])
-            monitored = metrics["loss"]
+            score = metrics["accuracy"] if maximise else -metrics["loss"]
         history.epochs.append(row)
         bar.set_postfix({k: f"{v:.3f}" for k, v in row.items() if k.endswith(("loss", "accuracy"))})
-        if monitored < best_loss:
-            best_loss, waited, history.best_epoch = monitored, 0, epoch + 1
+        if score > best or (recipe.ties_improve and score == best):
+            best, waited, history.best_epoch = score, 0, epoch + 1
             best_state = copy.deepcopy(model.state_dict())
+            best_optimizer = copy.deepcopy(optimizer.state_dict())
             if on_improvement is not None:
                 on_improvement(model, history)
         else:
             waited += 1
-            if valid is not None and waited >= patience:
+            if valid is not None and waited >= recipe.patience:
                 history.stopped_early = True
                 break
     if best_state is not None:
         model.load_state_dict(best_state)
+    if recipe.refit_epochs and valid is not None:
+        _refit(model, train, valid, recipe, optimizer, best_optimizer, history, seed, device, progress)
+        if on_improvement is not None:
+            on_improvement(model, history)
     return history
+
+
+def _optimizer(recipe: Recipe, model: nn.Module) -> torch.optim.Optimizer:
+    kind = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[recipe.optimizer]
+    return kind(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+
+
+def _schedule(recipe: Recipe, optimizer: torch.optim.Optimizer, epochs: int) -> Any:
+    if recipe.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+    if recipe.schedule == "plateau":
+        p = recipe.plateau
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=p.factor, patience=p.patience, min_lr=p.min_lr)
+    return None
+
+
+def _step(schedule: Any, train_loss: float) -> None:
+    if isinstance(schedule, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        schedule.step(train_loss)
+    elif schedule is not None:
+        schedule.step()
+
+
+def _train_epoch(model: nn.Module, data: EEGDataset, optimizer: torch.optim.Optimizer, batch_size: int, seed: int,
+                 device: torch.device) -> dict[str, float]:
+    """One pass over shuffled ``data``; the shuffle depends on ``seed`` only."""
+    model.train()
+    total, correct, loss_sum = 0, 0, 0.0
+    for x, y in _loader(data, batch_size, True, seed):
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad(set_to_none=True)
+        logits = model(x)
+        loss = nn.functional.cross_entropy(logits, y)
+        loss.backward()
+        optimizer.step()
+        total += len(y)
+        correct += int((logits.argmax(1) == y).sum())
+        loss_sum += loss.item() * len(y)
+    return {"train_loss": loss_sum / total, "train_accuracy": correct / total}
+
+
+def _refit(model: nn.Module, train: EEGDataset, valid: EEGDataset, recipe: Recipe, optimizer: torch.optim.Optimizer,
+           best_optimizer: dict | None, history: History, seed: int, device: torch.device, progress: bool) -> None:
+    """Stage 2: from the best weights and their optimiser state, train ``refit_epochs`` epochs
+    on train + valid with a fresh schedule (the learning rate carries on from the best epoch)."""
+    if best_optimizer is not None:
+        optimizer.load_state_dict(best_optimizer)
+    both = concat_datasets(train, valid)
+    schedule = _schedule(recipe, optimizer, recipe.refit_epochs)
+    for epoch in tqdm(range(recipe.refit_epochs), desc="refit on train+valid", disable=None if progress else True, leave=False):
+        row = _train_epoch(model, both, optimizer, recipe.batch_size, seed + 100_003 + epoch, device)
+        _step(schedule, row["train_loss"])
+        history.epochs.append({"epoch": len(history.epochs) + 1, "stage": 2, **row, "lr": optimizer.param_groups[0]["lr"]})
+
+
+def concat_datasets(*parts: EEGDataset) -> EEGDataset:
+    """One dataset of several prepared the same way (same classes, channels and rate)."""
+    first = parts[0]
+    for other in parts[1:]:
+        if (other.classes, other.ch_names, other.sfreq) != (first.classes, first.ch_names, first.sfreq):
+            raise ValueError("Cannot concatenate datasets prepared differently (classes, channels or sfreq differ).")
+    return EEGDataset(torch.cat([p.X for p in parts]), torch.cat([p.y for p in parts]), first.classes, first.ch_names,
+                      first.sfreq, first.info)
 
 
 def within_subject(
