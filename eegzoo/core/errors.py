@@ -38,3 +38,8 @@ class RegistryError(KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])
+
+
+class DatasetError(RuntimeError):
+    """A dataset cannot be fetched or loaded (unreachable registry, sha256 mismatch, corrupt
+    cache, files that do not match their spec); the message names the command or fix."""

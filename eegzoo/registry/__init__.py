@@ -1,6 +1,16 @@
 """Names → specs: discovery of spec files and plugins, lookup, validation and building.
 Imports no torch; a model's torch module is imported only when it is built."""
 
+from eegzoo.registry.datasets import (
+    DATASET_ENTRY_POINT_GROUP,
+    dataset_source,
+    dataset_spec,
+    is_dataset,
+    list_datasets,
+    load_dataset_spec,
+    register_dataset,
+    reload_datasets,
+)
 from eegzoo.registry.models import (
     BUILTIN,
     ENTRY_POINT_GROUP,
@@ -23,10 +33,18 @@ from eegzoo.registry.models import (
 
 __all__ = [
     "BUILTIN",
+    "DATASET_ENTRY_POINT_GROUP",
     "ENTRY_POINT_GROUP",
     "Architecture",
     "EEGZooPluginWarning",
     "build_from_spec",
+    "dataset_source",
+    "dataset_spec",
+    "is_dataset",
+    "list_datasets",
+    "load_dataset_spec",
+    "register_dataset",
+    "reload_datasets",
     "builtin_registry_dir",
     "get_architecture",
     "is_model",
