@@ -85,6 +85,15 @@ class FBLightConvNetParams(Frozen):
             raise ValueError(f"n_chans={self.n_chans} differs from len(chs_info)={len(self.chs_info)}.")
         return self
 
+    @classmethod
+    def sized_for_signal(cls, n_times: int, sfreq: float) -> dict[str, Any]:
+        """Hyperparameters that follow the data when a fresh model is sized from it: variance
+        windows of about one second (the paper's 250 samples at 250 Hz), preferably a divisor
+        of ``n_times`` so that no sample is dropped; a trial shorter than a second is one window."""
+        limit = max(2, min(n_times, round(sfreq)))
+        best = max((d for d in range(2, limit + 1) if n_times % d == 0), default=limit)
+        return {"win_len": best if best * 2 > limit else limit}
+
     def constructor_kwargs(self) -> dict[str, Any]:
         kwargs = self.model_dump()
         if self.filter_parameters is not None:
