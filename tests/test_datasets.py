@@ -394,3 +394,43 @@ def test_cli_datasets_list_imports_no_torch_or_mne():
             "print(sorted(m for m in ('torch', 'mne', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_leftovers_of_a_killed_fetch_are_removed_once_stale(wheel, cache):
+    spec = load_dataset_spec(toy_spec(wheel))
+    root = cache / "pypi/eegzoo-toydata/0.1"
+    (root / ".download-old").mkdir(parents=True)
+    (root / ".download-old" / wheel.name).write_bytes(b"half an archive")
+    part = root / "eegzoo_toydata/data/.toy_TRAIN.ts.abc.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(b"half a file")
+    recent = root / ".download-running"
+    recent.mkdir()
+    for path in (root / ".download-old", root / ".download-old" / wheel.name, part):
+        os.utime(path, (0, 0))
+    fetch_dataset(spec, archive=wheel, progress=False)
+    assert sorted(p.name for p in root.iterdir()) == [".download-running", "eegzoo_toydata"]
+    assert not part.exists()
+
+
+# ------------------------------------------------------------------ protocols
+def test_protocol_folds_follow_the_spec(wheel, cache):
+    from eegzoo.data.protocol import fold_indices, protocol_folds
+
+    labels = np.array([1, 1, 1, 1, 2, 2, 2, 2, 2, 2])
+    onsets = np.array([50, 10, 30, 0, 20, 40, 60, 70, 90, 80])
+    chrono = fold_indices(labels, onsets, 5, chronological=True, seed=0)
+    assert [sorted(onsets[f].tolist()) for f in chrono] == [[0, 10], [20, 30], [40, 50], [60, 70], [80, 90]]
+    strat = fold_indices(labels, onsets, 2, chronological=False, seed=3)
+    assert sorted(np.concatenate(strat).tolist()) == list(range(10))
+    assert [np.bincount(labels[f], minlength=3)[1:].tolist() for f in strat] == [[2, 3], [2, 3]]
+    assert [f.tolist() for f in strat] == [f.tolist() for f in fold_indices(labels, onsets, 2, False, seed=3)]
+    spec = load_dataset_spec(toy_spec(wheel))
+    fetch_dataset(spec, archive=wheel, progress=False)
+    (fold,) = protocol_folds(spec, load_dataset(spec))
+    np.testing.assert_allclose(fold.train.get_data(), TRAIN * 1e-6)
+    np.testing.assert_allclose(fold.test.get_data(), TEST * 1e-6)
+    with pytest.raises(DatasetError, match=r"Subject 1 of 'toy' lacks split\(s\) \['test'\] that its protocol needs"):
+        protocol_folds(spec, load_dataset(spec, splits=["train"]))
+    with pytest.raises(DatasetError, match="has no evaluation protocol"):
+        protocol_folds("eegmmidb-s001r02", {})

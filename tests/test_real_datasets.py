@@ -97,3 +97,30 @@ def test_real_data_trains_and_evaluates_unchanged():
     fit(model, prepared, epochs=1, batch_size=20, seed=0, progress=False)
     metrics = evaluate(model, prepared)
     assert 0.0 <= metrics["accuracy"] <= 1.0 and metrics["classes"] == ["left_hand", "right_hand"]
+
+
+def test_protocol_folds_of_real_datasets():
+    from eegzoo.data.protocol import protocol_folds
+
+    folds = protocol_folds("pylossless-press", load_dataset("pylossless-press", subjects=[1]))
+    assert [len(f.test) for f in folds] == [79] * 5
+    for a, b in zip(folds, folds[1:]):  # contiguous in time, in order
+        assert a.test.events[-1, 0] < b.test.events[0, 0]
+    folds = protocol_folds("graz-sample", load_dataset("graz-sample"), seed=0)
+    assert [np.bincount(f.test.events[:, 2])[1:].tolist() for f in folds] == [[4, 4]] * 5
+
+
+def test_cli_trains_and_evaluates_on_a_registered_dataset(tmp_path, capsys):
+    import json
+
+    from eegzoo.apps.cli import main
+
+    out = tmp_path / "run"
+    assert main(["train", "fblightconvnet", "--data", "graz-sample", "--out", str(out), "--epochs", "2", "--seed", "0"]) == 0
+    config = json.loads((out / "config.json").read_text())["config"]
+    assert config["n_chans"] == 4 and config["n_times"] == 1024 and config["sfreq"] == 256.0
+    assert "graz-sample, subject 1, first fold of its protocol (k-fold); license: GPL" in (out / "README.md").read_text()
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--data", "graz-sample"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert sum(map(sum, metrics["confusion_matrix"])) == 8  # the first fold's 8 test trials

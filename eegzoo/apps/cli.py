@@ -196,8 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("dir", help="a folder written by eegzoo train / save_pretrained")
             p.set_defaults(func=_cmd_evaluate)
-        p.add_argument("--data", required=True, help="'simulated' or an EEG file (epochs -epo.fif, or a raw recording with annotations)")
-        p.add_argument("--subject", type=int, default=1, help="simulated subject")
+        p.add_argument("--data", required=True, help="'simulated', a registered dataset (eegzoo datasets list: training/test "
+                       "part of its protocol's first fold) or an EEG file (epochs -epo.fif, or a raw recording with annotations)")
+        p.add_argument("--subject", type=int, default=1, help="subject of the simulated set or of a dataset")
         p.add_argument("--trials", type=int, default=36, help="simulated trials per class and session")
         p.add_argument("--seed", type=int, default=0)
     datasets = sub.add_parser("datasets", help="registered real EEG datasets: list, info, fetch")

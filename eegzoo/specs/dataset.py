@@ -255,6 +255,13 @@ class DatasetSpec(Frozen):
             return list(self.source.subjects)
         return sorted({f.subject for f in self.files})
 
+    def signal_arguments(self) -> dict:
+        """Model arguments matching these data (``create_model(name, **spec.signal_arguments())``):
+        the EEG channels (by name), one output per class, the window's length and rate."""
+        eeg = [n for n, t in zip(self.recording.ch_names, self.recording.types) if t == "eeg"]
+        return {"n_chans": len(eeg), "chs_info": [{"ch_name": n} for n in eeg], "n_outputs": len(self.classes),
+                "n_times": self.n_times, "sfreq": self.recording.sfreq}
+
     @property
     def splits(self) -> list[str]:
         if isinstance(self.source, MoabbSource):
