@@ -8,7 +8,7 @@ from torch import nn
 
 class VarPool(nn.Module):
     """Split the last (time) axis into windows of ``win_len`` samples and take the variance
-    of each: ``(..., T) -> (..., T // win_len)``.
+    (or standard deviation) of each: ``(..., T) -> (..., T // win_len)``.
 
     Band power is what carries motor-imagery information (ERD/ERS); its logarithm makes it
     roughly Gaussian. Defaults match braindecode's ``LogVarLayer``: unbiased variance,
@@ -20,6 +20,8 @@ class VarPool(nn.Module):
         log: take the natural log of the (clamped) variance.
         unbiased: divide by ``win_len - 1`` (True) or ``win_len``.
         clamp: ``(min, max)`` applied before the log; ``None`` to skip (only without log).
+        std: return the standard deviation (square root of the variance) instead; not
+            combinable with ``log`` (the log-variance is twice the log-std).
     """
 
     def __init__(
@@ -28,6 +30,7 @@ class VarPool(nn.Module):
         log: bool = True,
         unbiased: bool = True,
         clamp: tuple[float, float] | None = (1e-6, 1e6),
+        std: bool = False,
     ) -> None:
         super().__init__()
         if isinstance(win_len, bool) or not isinstance(win_len, int) or win_len < 2:
@@ -36,10 +39,13 @@ class VarPool(nn.Module):
             raise ValueError(f"VarPool: clamp must be (min, max) with 0 < min < max, got {clamp!r}.")
         if log and clamp is None:
             raise ValueError("VarPool: log=True needs a clamp range (log of 0 is -inf).")
+        if log and std:
+            raise ValueError("VarPool: choose log=True (log-variance) or std=True, not both.")
         self.win_len = win_len
         self.log = log
         self.unbiased = unbiased
         self.clamp = clamp
+        self.std = std
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n_windows = x.shape[-1] // self.win_len
@@ -52,9 +58,12 @@ class VarPool(nn.Module):
         # faster on CPU (torch.var's innermost-axis kernel is slow), forward and backward.
         centred = windows - windows.mean(dim=-1, keepdim=True)
         out = torch.linalg.vecdot(centred, centred) / (self.win_len - (1 if self.unbiased else 0))
+        if self.std:
+            out = torch.sqrt(out)
         if self.clamp is not None:
             out = out.clamp(self.clamp[0], self.clamp[1])
         return torch.log(out) if self.log else out
 
     def extra_repr(self) -> str:
-        return f"win_len={self.win_len}, log={self.log}, unbiased={self.unbiased}, clamp={self.clamp}"
+        std = ", std=True" if self.std else ""
+        return f"win_len={self.win_len}, log={self.log}, unbiased={self.unbiased}, clamp={self.clamp}{std}"
