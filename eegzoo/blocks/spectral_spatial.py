@@ -83,3 +83,51 @@ def spectral_spatial_filter(
     if bias is not None and not bias_at_dc:
         out = out + bias.to(out.dtype)[:, None]
     return out
+
+
+def spectral_bandwise_filter(
+    x: torch.Tensor,
+    bank: FilterBank,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """``DepthwiseSpatialConv(FilterBank(x))``, band-wise spatial filters (FBCNet), from one
+    rFFT of the input.
+
+    Output map ``b * depth + d`` is ``h_b * (w_{b,d} . x)``: the band filter and that band's
+    spatial filter commute, so the spatial filters are applied to the input spectrum once,
+    each band's kernel spectrum multiplies its own maps, and the inverse rFFT runs over
+    ``n_bands * depth`` maps. When there are more output maps than (band, electrode) pairs,
+    inverting ``n_bands * n_chans`` filtered signals and mixing them in time is cheaper, and
+    is done instead. Both orders give the two-step result up to float rounding.
+
+    Args:
+        x: ``(B, n_chans, T)`` signal.
+        bank: a FIR :class:`FilterBank`.
+        weight: ``(n_bands * depth, 1, n_chans, 1)`` (the grouped ``Conv2d`` layout) or
+            ``(n_bands, depth, n_chans)``.
+        bias: optional ``(n_bands * depth,)``.
+
+    Returns:
+        ``(B, n_bands * depth, T)``.
+    """
+    if not bank.is_fir:
+        raise ValueError("The fused operator needs a FIR filter bank; IIR banks run unfused.")
+    batch, n_chans, n_times = x.shape
+    n_bands = bank.n_bands
+    weight = weight.reshape(n_bands, -1, n_chans)
+    depth = weight.shape[1]
+    if depth <= n_chans:
+        n_fft = bank.fft_length(n_times)
+        n_freqs = n_fft // 2 + 1
+        spectrum = torch.view_as_real(torch.fft.rfft(x, n=n_fft)).reshape(batch, n_chans, 2 * n_freqs)
+        mixed = torch.matmul(weight.reshape(n_bands * depth, n_chans), spectrum)  # (B, O, 2K) real
+        mixed = torch.view_as_complex(mixed.view(batch, n_bands, depth, n_freqs, 2))
+        kernels = bank.kernel_spectra(n_fft, x.device, mixed.dtype)  # (nb, K)
+        out = torch.fft.irfft(mixed * kernels[:, None, :], n=n_fft)[..., :n_times]
+    else:
+        out = torch.matmul(weight, bank(x))  # (B, nb, depth, T)
+    out = out.reshape(batch, n_bands * depth, n_times)
+    if bias is not None:
+        out = out + bias.to(out.dtype)[:, None]
+    return out

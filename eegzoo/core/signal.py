@@ -23,8 +23,8 @@ class TruncationWarning(UserWarning):
 class SignalParams:
     n_chans: int
     n_times: int
-    sfreq: float
-    input_window_seconds: float
+    sfreq: float | None
+    input_window_seconds: float | None
     chs_info: list[dict] | None
 
 
@@ -71,8 +71,11 @@ def resolve_signal_params(
     input_window_seconds: float | None,
     sfreq: float | None,
     model_name: str = "the model",
+    require_sfreq: bool = True,
 ) -> SignalParams:
-    """Fill in the inferable signal parameters and check they agree."""
+    """Fill in the inferable signal parameters and check they agree. Models without
+    filters designed in Hz (``require_sfreq=False``) may leave ``sfreq`` and
+    ``input_window_seconds`` unknown, as braindecode does."""
     chs = normalise_chs_info(chs_info)
     if n_chans is None and chs is not None:
         n_chans = len(chs)
@@ -102,18 +105,18 @@ def resolve_signal_params(
             )
     if sfreq is None and n_times is not None and input_window_seconds is not None:
         sfreq = n_times / input_window_seconds
-    if sfreq is None:
+    if sfreq is None and require_sfreq:
         raise ValueError(
             f"{model_name} needs sfreq (the sampling frequency in Hz, e.g. sfreq=250): its "
             "filters are designed for it."
         )
-    if n_times is None and input_window_seconds is not None:
+    if n_times is None and input_window_seconds is not None and sfreq is not None:
         n_times = round(input_window_seconds * sfreq)
     if n_times is None:
         raise ValueError(
             f"{model_name} needs the input length: pass n_times=<samples per trial> or "
-            "input_window_seconds=<seconds per trial>."
+            "input_window_seconds=<seconds per trial> with sfreq."
         )
-    if input_window_seconds is None:
+    if input_window_seconds is None and sfreq is not None:
         input_window_seconds = n_times / sfreq
     return SignalParams(n_chans, n_times, sfreq, input_window_seconds, chs)

@@ -115,13 +115,20 @@ class ZooModel:
         if isinstance(n_outputs, bool) or not isinstance(n_outputs, int) or n_outputs < 1:
             raise ValueError(f"n_outputs must be a positive int, got {n_outputs!r}.")
         old = getattr(self, self.head_name)
-        new = nn.Linear(old.in_features, n_outputs, bias=old.bias is not None)
-        new.to(device=old.weight.device, dtype=old.weight.dtype)
+        reference = next(old.parameters())
+        new = self.new_head(n_outputs)
+        new.to(device=reference.device, dtype=reference.dtype)
         setattr(self, self.head_name, new)
         self._n_outputs = n_outputs
         params = getattr(self, "eegzoo_params", None)
         if params is not None:
             self.eegzoo_params = params.model_copy(update={"n_outputs": n_outputs})
+
+    def new_head(self, n_outputs: int) -> nn.Module:
+        """A freshly initialised final layer with ``n_outputs`` outputs (for :meth:`reset_head`);
+        architectures whose head is not a plain ``nn.Linear`` override it."""
+        old = getattr(self, self.head_name)
+        return nn.Linear(old.in_features, n_outputs, bias=old.bias is not None)
 
     def _features_and_logits(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         features = self.forward_features(x)  # type: ignore[attr-defined]

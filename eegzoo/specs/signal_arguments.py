@@ -1,0 +1,56 @@
+"""The signal arguments every braindecode-style architecture takes, and helpers its params
+models share."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pydantic import Field, StrictFloat, StrictInt, model_validator
+
+from eegzoo.specs.model import Frozen
+
+#: braindecode class paths found in braindecode ``config.json`` files -> eegzoo's equivalents.
+BRAINDECODE_CLASS_PATHS = {
+    "braindecode.modules.activation.Square": "eegzoo.blocks.square.Square",
+    "braindecode.modules.activation.SafeLog": "eegzoo.blocks.safe_log.SafeLog",
+    "braindecode.modules.Square": "eegzoo.blocks.square.Square",
+    "braindecode.modules.SafeLog": "eegzoo.blocks.safe_log.SafeLog",
+    "braindecode.functional.square": "torch.square",
+    "braindecode.functional.functions.square": "torch.square",
+}
+
+
+def class_as_path(value: Any) -> Any:
+    """Classes/functions as dotted paths; braindecode's own layers as eegzoo's equivalents."""
+    if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
+        value = f"{value.__module__}.{value.__qualname__}"
+    if isinstance(value, str):
+        return BRAINDECODE_CLASS_PATHS.get(value, value)
+    return value
+
+
+class SignalArguments(Frozen):
+    """``n_chans``/``chs_info``, ``n_times``/``input_window_seconds``/``sfreq`` and
+    ``n_outputs``, as braindecode's models take them."""
+
+    n_chans: Optional[StrictInt] = Field(default=None, ge=1)
+    n_outputs: Optional[StrictInt] = Field(default=None, ge=1)
+    chs_info: Optional[list[dict[str, Any]]] = None
+    n_times: Optional[StrictInt] = Field(default=None, ge=1)
+    input_window_seconds: Optional[StrictFloat] = Field(default=None, gt=0)
+    sfreq: Optional[StrictFloat] = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _signal_consistent(self) -> "SignalArguments":
+        if self.chs_info is not None and self.n_chans is not None and len(self.chs_info) != self.n_chans:
+            raise ValueError(f"n_chans={self.n_chans} differs from len(chs_info)={len(self.chs_info)}.")
+        return self
+
+    def resolved_n_times(self) -> Optional[int]:
+        """``n_times``, or ``round(input_window_seconds * sfreq)`` when that is how it is given."""
+        if self.n_times is None and self.input_window_seconds is not None and self.sfreq is not None:
+            return round(self.input_window_seconds * self.sfreq)
+        return self.n_times
+
+    def constructor_kwargs(self) -> dict[str, Any]:
+        return self.model_dump()
