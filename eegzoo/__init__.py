@@ -23,6 +23,9 @@ _PUBLIC: dict[str, str] = {
     "TruncationWarning": "eegzoo.core.signal",
     "ModelSpec": "eegzoo.specs",
     "FBLightConvNetParams": "eegzoo.specs",
+    "EEGNetParams": "eegzoo.specs",
+    "ShallowFBCSPNetParams": "eegzoo.specs",
+    "FBCNetParams": "eegzoo.specs",
     "is_model": "eegzoo.registry",
     "list_models": "eegzoo.registry",
     "model_spec": "eegzoo.registry",
@@ -44,6 +47,9 @@ _PUBLIC: dict[str, str] = {
     "VarPool": "eegzoo.blocks",
     "spectral_spatial_filter": "eegzoo.blocks",
     "FBLightConvNet": "eegzoo.models",
+    "EEGNet": "eegzoo.models",
+    "ShallowFBCSPNet": "eegzoo.models",
+    "FBCNet": "eegzoo.models",
     # files, Hub, deployment
     "InferenceFBLightConvNet": "eegzoo.io.export",
     "export_model": "eegzoo.io.export",
@@ -81,7 +87,7 @@ if TYPE_CHECKING:  # static analysers see the real names
     from eegzoo.data import fetch_dataset, load_dataset
     from eegzoo.core.signal import TruncationWarning
     from eegzoo.io.export import InferenceFBLightConvNet, export_model, inference_module
-    from eegzoo.models import FBLightConvNet
+    from eegzoo.models import EEGNet, FBCNet, FBLightConvNet, ShallowFBCSPNet
     from eegzoo.registry import (
         EEGZooPluginWarning,
         dataset_spec,
@@ -94,4 +100,4 @@ if TYPE_CHECKING:  # static analysers see the real names
         register_spec,
         reload_registry,
     )
-    from eegzoo.specs import DatasetSpec, FBLightConvNetParams, ModelSpec
+    from eegzoo.specs import DatasetSpec, EEGNetParams, FBCNetParams, FBLightConvNetParams, ModelSpec, ShallowFBCSPNetParams

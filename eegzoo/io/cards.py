@@ -46,7 +46,7 @@ def generate_model_card(
     front = ["---", "library_name: eegzoo", f"license: {license_id}", "tags:"]
     front += [f"- {t}" for t in dict.fromkeys(tags)]
     front += ["pipeline_tag: other", "---", ""]
-    n_chans, sfreq, n_times = model.n_chans, float(model.sfreq), model.n_times
+    n_chans, sfreq, n_times = model.n_chans, model.sfreq, model.n_times
     chs = model._chs_info if hasattr(model, "_chs_info") else getattr(model, "chs_info", None)
     ch_line = ", ".join(c["ch_name"] for c in chs) if chs else "any order, consistent between training and use"
     lines = [
@@ -66,8 +66,8 @@ def generate_model_card(
         "|---|---|",
         f"| channels | {n_chans} |",
         f"| channel order | {ch_line} |",
-        f"| sampling rate | {sfreq:g} Hz |",
-        f"| window | {n_times} samples ({n_times / sfreq:g} s) |",
+        f"| sampling rate | {float(sfreq):g} Hz |" if sfreq else "| sampling rate | not set (the model does not depend on it; use the training data's) |",
+        f"| window | {n_times} samples ({n_times / float(sfreq):g} s) |" if sfreq else f"| window | {n_times} samples |",
         "| input tensor | float, shape (batch, channels, samples), in volts or microvolts consistently with training |",
         f"| output | {model.n_outputs} raw logits ({spec.task}) |",
         "",

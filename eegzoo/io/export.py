@@ -7,7 +7,9 @@ norm become one linear operator evaluated with real DFT matrices (plain ``matmul
 rest uses only elementwise ops and reductions. It works with ``torch.jit.script``,
 ``torch.jit.trace``, ``torch.export.export``, ``torch.compile`` and both ONNX exporters,
 and gives the eager model's logits to float32 rounding. Input must have exactly
-``n_times`` samples (crop longer recordings before calling it).
+``n_times`` samples (crop longer recordings before calling it). Other architectures
+provide their own frozen form (``model.inference_module()``), which this module's
+``inference_module`` and ``export_model`` use.
 """
 
 from __future__ import annotations
@@ -109,8 +111,13 @@ class InferenceFBLightConvNet(nn.Module):
         return self.final_layer(pooled)
 
 
-def inference_module(model: nn.Module) -> InferenceFBLightConvNet:
-    """The frozen export-friendly form of ``model`` (copies its current eval-mode weights)."""
+def inference_module(model: nn.Module) -> nn.Module:
+    """The frozen export-friendly form of ``model`` (copies its current eval-mode weights):
+    the model's own ``inference_module()`` where it defines one (EEGNet, ShallowFBCSPNet,
+    FBCNet, see :mod:`eegzoo.models.inference`), else :class:`InferenceFBLightConvNet`."""
+    own = getattr(model, "inference_module", None)
+    if callable(own):
+        return own()
     return InferenceFBLightConvNet(model)
 
 

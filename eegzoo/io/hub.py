@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,8 @@ from huggingface_hub.errors import LocalEntryNotFoundError
 from torch import nn
 
 from eegzoo.models.base import register_hub_io, spec_of
-from eegzoo.registry import build_from_spec, get_architecture, list_models
-from eegzoo.specs.fblightconvnet import FBLightConvNetParams
+from eegzoo.core.errors import SpecError
+from eegzoo.registry import build_from_spec, get_architecture, list_architectures, list_models
 from eegzoo.specs.model import ModelSpec
 from eegzoo.core.version import __version__
 from eegzoo.io.cards import generate_model_card
@@ -121,16 +122,49 @@ def _load_state(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str, str
     raise FileNotFoundError(f"{directory} has no {WEIGHTS_NAME} (or braindecode {BRAINDECODE_BIN}).")
 
 
-def _braindecode_config_to_params(config: Mapping[str, Any], source: str) -> dict[str, Any]:
-    known = set(FBLightConvNetParams.model_fields)
-    params = {k: v for k, v in config.items() if k in known}
-    extra = sorted(set(config) - known - {"braindecode_version"})
-    if extra:
+def _braindecode_architecture(
+    config: Mapping[str, Any], state: Mapping[str, torch.Tensor], overrides: Mapping[str, Any],
+    source: str, architecture: str | None,
+) -> str:
+    """Which architecture a braindecode checkpoint is (braindecode's config.json does not say).
+
+    Candidates are the architectures whose parameters include every key of the config and
+    of the given arguments; when several remain, each is built (random state untouched) and
+    the one whose state_dict keys are the checkpoint's is chosen. ``architecture`` skips the
+    guess."""
+    keys = (set(config) | set(overrides)) - {"braindecode_version"}
+    if architecture is not None:
+        fields = set(get_architecture(architecture).params_model.model_fields)
+        extra = sorted(keys - fields)
+        if extra:
+            raise WeightsError(
+                f"{source} is a braindecode config with keys {architecture} does not have ({extra})."
+            )
+        return architecture
+    names = [n for n in list_architectures() if keys <= set(get_architecture(n).params_model.model_fields)]
+    if len(names) > 1:
+        fitting = []
+        for name in names:
+            try:
+                with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    candidate = _build(name, config, None, overrides, source)
+            except (ValueError, TypeError, SpecError):
+                continue
+            if set(candidate.state_dict()) == set(state):
+                fitting.append(name)
+        names = fitting
+    if len(names) != 1:
+        found = f"several architectures fit ({', '.join(names)})" if names else "no architecture fits its keys"
         raise WeightsError(
-            f"{source} is a braindecode config with keys FBLightConvNet does not have ({extra}); "
-            "only braindecode FBLightConvNet checkpoints can be imported."
+            f"Cannot tell which architecture {source} holds: {found}. Pass architecture=<name> "
+            f"(one of {', '.join(list_architectures())}) and its constructor arguments."
         )
-    return params
+    return names[0]
+
+
+def _braindecode_config_to_params(config: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k != "braindecode_version"}
 
 
 def _build(architecture: str, config: Mapping[str, Any], spec: ModelSpec | None, overrides: Mapping[str, Any], source: str) -> nn.Module:
@@ -148,11 +182,14 @@ def from_pretrained(
     cache_dir: str | None = None,
     local_files_only: bool = False,
     token: str | None = None,
+    architecture: str | None = None,
     **overrides: Any,
 ) -> nn.Module:
     """Load a model from a local folder, a Hub repo id (through the Hub cache; works
     offline when cached), a braindecode folder, or a bare braindecode state_dict (a file or
-    a mapping, with the constructor arguments as ``overrides``).
+    a mapping, with the constructor arguments as ``overrides``). braindecode checkpoints
+    do not name their model: the architecture is recognised from the config keys and the
+    state_dict keys, or given as ``architecture`` (e.g. ``"eegnet"``).
 
     ``n_outputs=k`` keeps the trained body and puts a freshly initialised ``k``-class head
     on it. Other ``overrides`` replace saved constructor arguments (e.g. ``fused=False``);
@@ -177,8 +214,11 @@ def from_pretrained(
         config = dict(document["config"])
         architecture = document["architecture"]
     else:  # braindecode folder, or bare state_dict + constructor kwargs
-        config = _braindecode_config_to_params(document or {}, source)
-        spec, architecture = None, "fblightconvnet"
+        config = _braindecode_config_to_params(document or {})
+        if n_outputs is not None:
+            config["n_outputs"] = n_outputs
+        architecture = _braindecode_architecture(config, state, overrides, source, architecture)
+        spec = None
     if n_outputs is not None:
         config["n_outputs"] = n_outputs
     model = _build(architecture, config, spec, overrides, f"from_pretrained({source})")

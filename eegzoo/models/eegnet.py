@@ -209,6 +209,13 @@ class EEGNet(SignalModel, nn.Module):
             return self._features_and_logits(x)
         return self.forward_head(self.forward_features(x))
 
+    def inference_module(self) -> nn.Module:
+        """The frozen export-friendly form (:class:`eegzoo.models.inference.InferenceEEGNet`)
+        of the current eval-mode weights."""
+        from eegzoo.models.inference import InferenceEEGNet
+
+        return InferenceEEGNet(self)
+
     # ------------------------------------------------------------------ description
     def describe(self) -> list[str]:
         rate = f" ({self.kernel_length / self.sfreq:g} s)" if self.sfreq else ""

@@ -186,6 +186,13 @@ class FBCNet(SignalModel, nn.Module):
             return self._features_and_logits(x)
         return self.forward_head(self.forward_features(x))
 
+    def inference_module(self) -> nn.Module:
+        """The frozen export-friendly form (:class:`eegzoo.models.inference.InferenceFBCNet`)
+        of the current eval-mode weights."""
+        from eegzoo.models.inference import InferenceFBCNet
+
+        return InferenceFBCNet(self)
+
     # ------------------------------------------------------------------ description
     def describe(self) -> list[str]:
         bank = self.spectral_filtering

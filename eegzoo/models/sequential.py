@@ -9,7 +9,18 @@ from typing import Any, Mapping, Sequence
 import torch
 from torch import nn
 
-from eegzoo.blocks import FilterBank, LightweightAttention, SpatialConv, VarPool
+from eegzoo.blocks import (
+    DepthwiseSpatialConv,
+    DepthwiseTemporalConv,
+    FilterBank,
+    LightweightAttention,
+    MaxNormLinear,
+    SafeLog,
+    SpatialConv,
+    Square,
+    TemporalSpatialConv,
+    VarPool,
+)
 from eegzoo.core.jsonsafe import json_safe
 from eegzoo.models.base import ZooModel
 from eegzoo.core.errors import SpecError, unknown_names_message
@@ -22,6 +33,12 @@ BLOCK_TYPES: dict[str, type[nn.Module]] = {
     "SpatialConv": SpatialConv,
     "VarPool": VarPool,
     "LightweightAttention": LightweightAttention,
+    "DepthwiseSpatialConv": DepthwiseSpatialConv,
+    "DepthwiseTemporalConv": DepthwiseTemporalConv,
+    "TemporalSpatialConv": TemporalSpatialConv,
+    "Square": Square,
+    "SafeLog": SafeLog,
+    "MaxNormLinear": MaxNormLinear,
     "BatchNorm1d": nn.BatchNorm1d,
     "BatchNorm2d": nn.BatchNorm2d,
     "ELU": nn.ELU,

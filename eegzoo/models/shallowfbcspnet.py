@@ -185,6 +185,13 @@ class ShallowFBCSPNet(SignalModel, nn.Module):
             return self._features_and_logits(x)
         return self.forward_head(self.forward_features(x))
 
+    def inference_module(self) -> nn.Module:
+        """The frozen export-friendly form (:class:`eegzoo.models.inference.InferenceShallowFBCSPNet`)
+        of the current eval-mode weights."""
+        from eegzoo.models.inference import InferenceShallowFBCSPNet
+
+        return InferenceShallowFBCSPNet(self)
+
     # ------------------------------------------------------------------ description
     def describe(self) -> list[str]:
         seconds = lambda n: f" ({n / self.sfreq:g} s)" if self.sfreq else ""  # noqa: E731

@@ -26,9 +26,12 @@ from pydantic import BaseModel, ValidationError
 
 from eegzoo.core.errors import RegistryError, SpecError, format_validation_error, unknown_names_message
 from eegzoo.registry.spec_files import builtin_registry_dir, read_spec_file, spec_files
+from eegzoo.specs.eegnet import EEGNetParams
+from eegzoo.specs.fbcnet import FBCNetParams
 from eegzoo.specs.fblightconvnet import FBLightConvNetParams
 from eegzoo.specs.model import ModelSpec, SignalDefaults
 from eegzoo.specs.sequential import SequentialParams
+from eegzoo.specs.shallowfbcspnet import ShallowFBCSPNetParams
 
 if TYPE_CHECKING:
     from torch import nn
@@ -100,6 +103,12 @@ def register_model(
     return _register(builder) if builder is not None else _register
 
 
+def list_architectures() -> list[str]:
+    """Names of the registered architectures (built-in and from plugins), sorted."""
+    _ensure_discovered()
+    return sorted(_ZOO.architectures)
+
+
 def get_architecture(name: str) -> Architecture:
     _ensure_discovered()
     arch = _ZOO.architectures.get(name)
@@ -115,6 +124,27 @@ def _build_fblightconvnet(params: FBLightConvNetParams, spec: ModelSpec) -> nn.M
     from eegzoo.models.fblightconvnet import FBLightConvNet
 
     return FBLightConvNet.from_params(params, spec)
+
+
+@register_model("eegnet", params_model=EEGNetParams, source=BUILTIN)
+def _build_eegnet(params: EEGNetParams, spec: ModelSpec) -> nn.Module:
+    from eegzoo.models.eegnet import EEGNet
+
+    return EEGNet.from_params(params, spec)
+
+
+@register_model("shallowfbcspnet", params_model=ShallowFBCSPNetParams, source=BUILTIN)
+def _build_shallowfbcspnet(params: ShallowFBCSPNetParams, spec: ModelSpec) -> nn.Module:
+    from eegzoo.models.shallowfbcspnet import ShallowFBCSPNet
+
+    return ShallowFBCSPNet.from_params(params, spec)
+
+
+@register_model("fbcnet", params_model=FBCNetParams, source=BUILTIN)
+def _build_fbcnet(params: FBCNetParams, spec: ModelSpec) -> nn.Module:
+    from eegzoo.models.fbcnet import FBCNet
+
+    return FBCNet.from_params(params, spec)
 
 
 @register_model("sequential", params_model=SequentialParams, source=BUILTIN)

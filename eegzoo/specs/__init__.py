@@ -1,14 +1,19 @@
 """Pydantic specs (torch-free): registered model variants and each architecture's hyperparameters."""
 
 from eegzoo.specs.dataset import DatasetSpec
+from eegzoo.specs.eegnet import EEGNetParams
+from eegzoo.specs.fbcnet import FBCNetParams
 from eegzoo.specs.fblightconvnet import FBLightConvNetParams, FilterParameters
 from eegzoo.specs.model import BlockSpec, Frozen, ModelSpec, PretrainedSource, SignalDefaults
 from eegzoo.specs.recipe import PlateauSchedule, Recipe, get_recipe, list_recipes
 from eegzoo.specs.sequential import SequentialParams
+from eegzoo.specs.shallowfbcspnet import ShallowFBCSPNetParams
 
 __all__ = [
     "BlockSpec",
     "DatasetSpec",
+    "EEGNetParams",
+    "FBCNetParams",
     "FBLightConvNetParams",
     "FilterParameters",
     "Frozen",
@@ -17,6 +22,7 @@ __all__ = [
     "PretrainedSource",
     "Recipe",
     "SequentialParams",
+    "ShallowFBCSPNetParams",
     "SignalDefaults",
     "get_recipe",
     "list_recipes",
