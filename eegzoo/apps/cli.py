@@ -65,7 +65,7 @@ def _cmd_card(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from eegzoo.io.export import export_model
-    from eegzoo.api import from_pretrained
+    from eegzoo.api import create_model, from_pretrained
 
     model = from_pretrained(args.weights) if args.weights else create_model(args.name)
     path = export_model(model.eval(), args.out, args.format)

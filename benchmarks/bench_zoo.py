@@ -1,0 +1,128 @@
+"""EEGNet, ShallowFBCSPNet and FBCNet speed: eegzoo vs braindecode, side by side in one process.
+
+    python benchmarks/bench_zoo.py [--threads 2] [--repeats 15] [--models eegnet,shallowfbcspnet,fbcnet]
+
+braindecode is optional (it is not an eegzoo dependency; run this in an environment that has
+it, e.g. the scratch environment of tests/fixtures/make_reference_zoo.py with this checkout
+on PYTHONPATH). When it imports, each eegzoo model and its braindecode twin get the same
+weights and are timed interleaved (A, B, A, B, ...); the table reports medians and eegzoo's
+speed-up. FBCNet is also timed with ``fused=False`` (filter bank, then the grouped
+convolution) to show what the fused path gives. Without braindecode, only eegzoo is timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+
+import torch
+
+import eegzoo
+
+CONFIG = dict(n_chans=22, n_outputs=4, n_times=1000, sfreq=250)
+BRAINDECODE_NAMES = {"eegnet": "EEGNet", "shallowfbcspnet": "ShallowFBCSPNet", "fbcnet": "FBCNet"}
+
+
+def braindecode_model(name: str) -> torch.nn.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import braindecode.models
+
+            return getattr(braindecode.models, BRAINDECODE_NAMES[name])(**CONFIG)
+    except Exception as err:  # noqa: BLE001 - any import failure means "not available"
+        print(f"braindecode not importable ({type(err).__name__}: {err}); timing eegzoo only.")
+        return None
+
+
+def median_ms(fns: dict[str, Callable[[], None]], repeats: int, warmup: int = 3) -> dict[str, float]:
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeats):
+        for key, fn in fns.items():  # interleaved: drifts in machine load hit all alike
+            start = time.perf_counter()
+            fn()
+            times[key].append((time.perf_counter() - start) * 1e3)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def eval_forward(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], None]:
+    def run() -> None:
+        model.eval()
+        with torch.inference_mode():
+            model(x)
+    return run
+
+
+def train_step(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> Callable[[], None]:
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+
+    def run() -> None:
+        model.train()
+        optimizer.zero_grad(set_to_none=True)
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    return run
+
+
+def bench(name: str, args: argparse.Namespace) -> list[tuple[str, dict[str, float], float]]:
+    torch.manual_seed(0)
+    ours = eegzoo.create_model(name, **CONFIG)
+    models = {"eegzoo": ours}
+    if name == "fbcnet":
+        models["eegzoo plain"] = eegzoo.create_model(name, **CONFIG, fused=False)
+    reference = braindecode_model(name)
+    if reference is not None:
+        models["braindecode"] = reference
+    for model in models.values():
+        model.load_state_dict(ours.state_dict())
+        model.eval()
+    x = torch.randn(args.batch, 22, 1000) * 10
+    y = torch.randint(0, 4, (args.batch,))
+    diff = float("nan")
+    if reference is not None:
+        with torch.inference_mode():
+            diff = (ours(x) - reference(x)).abs().max().item()
+    rows = []
+    for label, fns in [
+        (f"eval forward, batch {args.batch}", {k: eval_forward(m, x) for k, m in models.items()}),
+        (f"train step (fwd+bwd+AdamW), batch {args.batch}", {k: train_step(m, x, y) for k, m in models.items()}),
+        ("eval forward, batch 1", {k: eval_forward(m, x[:1]) for k, m in models.items()}),
+    ]:
+        rows.append((label, median_ms(fns, args.repeats), diff))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--models", default="eegnet,shallowfbcspnet,fbcnet")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"22 ch x 1000 samples @ 250 Hz, 4 classes, torch {torch.__version__}, {args.threads} threads, "
+          f"{platform.processor() or platform.machine()}, medians of {args.repeats}")
+    print("\n| model | measurement | eegzoo (ms) | braindecode (ms) | speed-up | eegzoo fused=False (ms) |")
+    print("|---|---|---|---|---|---|")
+    diffs = {}
+    for name in args.models.split(","):
+        for label, result, diff in bench(name, args):
+            ref = result.get("braindecode")
+            ratio = f"{ref / result['eegzoo']:.1f}x" if ref else "-"
+            plain = f"{result['eegzoo plain']:.2f}" if "eegzoo plain" in result else "-"
+            print(f"| {name} | {label} | {result['eegzoo']:.2f} | {ref:.2f} | {ratio} | {plain} |" if ref
+                  else f"| {name} | {label} | {result['eegzoo']:.2f} | - | - | {plain} |")
+            diffs[name] = diff
+    print("\nmax |logit difference| vs braindecode (eval, same weights): "
+          + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""The blocks EEGNet, ShallowFBCSPNet and FBCNet are built from, against direct references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from eegzoo.blocks import (
+    DepthwiseSpatialConv,
+    DepthwiseTemporalConv,
+    FilterBank,
+    MaxNorm,
+    MaxNormLinear,
+    SafeLog,
+    Square,
+    TemporalSpatialConv,
+    VarPool,
+    constrain_max_norm,
+    spectral_bandwise_filter,
+)
+
+
+def test_max_norm_rescales_only_rows_above_the_limit():
+    weight = torch.tensor([[3.0, 4.0], [0.3, 0.4], [0.0, 2.0]])  # row norms 5, 0.5, 2
+    out = MaxNorm(1.0)(weight).numpy()
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), [1.0, 0.5, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(out[1], [0.3, 0.4])
+    np.testing.assert_allclose(out[0], np.array([3.0, 4.0]) / 5.0, rtol=1e-6)
+    with pytest.raises(ValueError, match="max_norm must be a positive number, got 0"):
+        MaxNorm(0)
+
+
+def test_max_norm_parametrization_keys_and_gradient():
+    layer = MaxNormLinear(4, 3, max_norm=0.1)
+    assert set(layer.state_dict()) == {"bias", "parametrizations.weight.original"}
+    with torch.no_grad():
+        layer.parametrizations.weight.original.fill_(1.0)  # every row has norm 2 > 0.1
+    assert torch.allclose(layer.weight.norm(dim=1), torch.full((3,), 0.1), atol=1e-6)
+    layer(torch.randn(5, 4)).sum().backward()
+    assert layer.parametrizations.weight.original.grad is not None
+    conv = constrain_max_norm(torch.nn.Conv1d(2, 2, 3), 0.5)
+    assert conv.weight.flatten(1).norm(dim=1).max() <= 0.5 + 1e-6
+
+
+def test_depthwise_spatial_conv_filters_each_map_separately():
+    conv = DepthwiseSpatialConv(n_maps=3, n_chans=4, depth=2, bias=True)
+    x = torch.randn(2, 3, 4, 50)
+    out = conv(x)
+    assert out.shape == (2, 6, 1, 50)
+    w, b = conv.filters(), conv.bias.view(3, 2)
+    expected = torch.einsum("bmct,mdc->bmdt", x, w) + b[None, :, :, None]
+    torch.testing.assert_close(out[:, :, 0], expected.reshape(2, 6, 50), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match=r"expects \(batch, n_maps, n_chans, n_times\) = \(B, 3, 4, T\), got \(2, 3, 5, 50\)"):
+        conv(torch.randn(2, 3, 5, 50))
+
+
+@pytest.mark.parametrize("kernel", [16, 15])
+def test_depthwise_temporal_conv_is_per_map_same_padded_correlation(kernel):
+    conv = DepthwiseTemporalConv(3, kernel)
+    x = torch.randn(2, 3, 1, 40)
+    out = conv(x).detach().numpy()
+    assert out.shape[-1] == 40 + (kernel % 2 == 0)
+    xp = np.pad(x.numpy(), ((0, 0), (0, 0), (0, 0), (kernel // 2, kernel // 2)))
+    w = conv.weight.detach().numpy()[:, 0, 0]
+    for m in range(3):
+        ref = np.correlate(xp[1, m, 0], w[m], mode="valid")
+        np.testing.assert_allclose(out[1, m, 0], ref, rtol=1e-5, atol=1e-5)
+
+
+def test_temporal_spatial_conv_equals_the_two_step_convolution():
+    block = TemporalSpatialConv(n_chans=5, n_filters_time=6, n_filters_spat=4, filter_time_length=7)
+    with torch.no_grad():
+        block.conv_time.bias.normal_()
+        block.conv_spat.bias.normal_()
+    x = torch.randn(3, 5, 60)
+    two_step = block.conv_spat(block.conv_time(x.transpose(1, 2).unsqueeze(1)))  # braindecode's layout
+    torch.testing.assert_close(block(x), two_step[..., 0], rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="needs at least filter_time_length=7 samples, got 5"):
+        block(torch.randn(1, 5, 5))
+
+
+def test_square_and_safe_log():
+    x = torch.tensor([-2.0, 0.0, 3.0])
+    assert torch.equal(Square()(x), torch.tensor([4.0, 0.0, 9.0]))
+    torch.testing.assert_close(SafeLog(1e-6)(x), torch.log(torch.tensor([1e-6, 1e-6, 3.0])))
+    with pytest.raises(ValueError, match="eps must be a positive number"):
+        SafeLog(-1.0)
+
+
+def test_var_pool_standard_deviation():
+    x = torch.randn(2, 3, 100)
+    torch.testing.assert_close(VarPool(25, log=False, clamp=None, std=True)(x), x.unflatten(-1, (4, 25)).std(-1))
+    with pytest.raises(ValueError, match="choose log=True .* or std=True, not both"):
+        VarPool(25, log=True, std=True)
+
+
+@pytest.mark.parametrize("depth,phase", [(2, "zero"), (8, "zero"), (3, "forward")])
+def test_spectral_bandwise_filter_equals_filter_bank_then_grouped_conv(depth, phase):
+    bank = FilterBank(250.0, 4, phase=phase)
+    conv = DepthwiseSpatialConv(bank.n_bands, 5, depth, bias=True)
+    x = torch.randn(2, 5, 300) * 3
+    two_step = conv(bank(x))[:, :, 0]
+    torch.testing.assert_close(spectral_bandwise_filter(x, bank, conv.weight, conv.bias), two_step, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="needs a FIR filter bank"):
+        spectral_bandwise_filter(x, FilterBank(250.0, 4, method="iir"), conv.weight)
+
+
+def test_gradients_of_the_fused_bandwise_filter_match_the_two_step_path():
+    bank = FilterBank(250.0, 3)
+    conv = DepthwiseSpatialConv(3, 4, 2, bias=True)
+    x = torch.randn(2, 4, 200)
+    fused = spectral_bandwise_filter(x, bank, conv.weight, conv.bias).square().sum()
+    (gw_fused,) = torch.autograd.grad(fused, conv.weight)
+    plain = conv(bank(x)).square().sum()
+    (gw_plain,) = torch.autograd.grad(plain, conv.weight)
+    torch.testing.assert_close(gw_fused, gw_plain, rtol=1e-4, atol=1e-4)
+    assert F.cosine_similarity(gw_fused.flatten(), gw_plain.flatten(), dim=0) > 0.9999
