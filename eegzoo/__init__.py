@@ -26,9 +26,12 @@ _PUBLIC: dict[str, str] = {
     "EEGNetParams": "eegzoo.specs",
     "ShallowFBCSPNetParams": "eegzoo.specs",
     "FBCNetParams": "eegzoo.specs",
+    "MeasuredResult": "eegzoo.specs",
+    "measured_results": "eegzoo.specs",
     "is_model": "eegzoo.registry",
     "list_models": "eegzoo.registry",
     "model_spec": "eegzoo.registry",
+    "plugin_report": "eegzoo.registry",
     "register_model": "eegzoo.registry",
     "register_spec": "eegzoo.registry",
     "reload_registry": "eegzoo.registry",
@@ -96,8 +99,18 @@ if TYPE_CHECKING:  # static analysers see the real names
         is_model,
         list_models,
         model_spec,
+        plugin_report,
         register_model,
         register_spec,
         reload_registry,
     )
-    from eegzoo.specs import DatasetSpec, EEGNetParams, FBCNetParams, FBLightConvNetParams, ModelSpec, ShallowFBCSPNetParams
+    from eegzoo.specs import (
+        DatasetSpec,
+        EEGNetParams,
+        FBCNetParams,
+        FBLightConvNetParams,
+        MeasuredResult,
+        ModelSpec,
+        ShallowFBCSPNetParams,
+        measured_results,
+    )

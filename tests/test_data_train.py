@@ -9,6 +9,7 @@ import mne
 import numpy as np
 import pytest
 import torch
+from huggingface_hub import ModelCard
 
 from eegzoo import FBLightConvNet, create_model
 from eegzoo.apps.cli import main as cli_main
@@ -162,12 +163,17 @@ def test_cli_train_evaluate_from_pretrained_round_trip(tmp_path, capsys):
     assert "test accuracy" in capsys.readouterr().out
     names = {p.name for p in out.iterdir()}
     assert {"model.safetensors", "config.json", "README.md", "learning_curves.png", "confusion_matrix.png", "metrics.json", "history.json"} <= names
-    card = (out / "README.md").read_text()
-    assert "| test accuracy |" in card and "![Learning curves](learning_curves.png)" in card and "SIMULATED" in card
+    card = ModelCard.load(out / "README.md")
+    saved = json.loads((out / "metrics.json").read_text())
+    assert [(r.dataset_type, r.dataset_split, r.dataset_config, r.metric_type, r.metric_value) for r in card.data.eval_results] == [
+        ("simulated-motor-imagery", "session E", "subject 1", "accuracy", saved["accuracy"]),
+        ("simulated-motor-imagery", "session E", "subject 1", "cohen_kappa", saved["kappa"]),
+    ]
+    assert "![Learning curves](learning_curves.png)" in card.text and "SIMULATED motor imagery (not recordings)" in card.text
+    assert "| best epoch |" in card.text and "| training data | simulated |" in card.text
     assert (out / "learning_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert cli_main(["evaluate", str(out), "--data", "simulated", "--trials", "6"]) == 0
     evaluated = json.loads(capsys.readouterr().out)
-    saved = json.loads((out / "metrics.json").read_text())
     assert evaluated["accuracy"] == saved["accuracy"] and evaluated["classes"] == ["left_hand", "right_hand", "feet", "tongue"]
     model = from_pretrained(out)
     assert model.eegzoo_classes == ["left_hand", "right_hand", "feet", "tongue"]

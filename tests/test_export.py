@@ -101,6 +101,12 @@ def test_cli_export_from_saved_weights(trained, tmp_path, capsys):
         torch.testing.assert_close(torch.jit.load(str(tmp_path / "m.pt"))(x), logits, rtol=0, atol=1e-5)
 
 
+def test_cli_export_of_a_registered_model_without_weights(tmp_path, capsys):
+    assert cli_main(["export", "lightconvnet-bciiv2b", "--format", "torchscript", "--out", str(tmp_path / "b.pt")]) == 0
+    assert "input (batch, 3, 1000)" in capsys.readouterr().out
+    assert torch.jit.load(str(tmp_path / "b.pt"))(torch.randn(2, 3, 1000)).shape == (2, 2)
+
+
 def test_block_sequence_models_trace_and_export():
     torch.manual_seed(0)
     model = create_model("fbcnet-lite").eval()

@@ -68,7 +68,7 @@ def test_the_scan_sees_function_level_and_relative_imports(tmp_path):
     assert _eegzoo_imports(path, "eegzoo.core.files") == {"eegzoo.api", "eegzoo.io"}
 
 
-@pytest.mark.parametrize("argv", [["list"], ["--help"], ["schema"]])
+@pytest.mark.parametrize("argv", [["list"], ["--help"], ["schema"], ["plugins"]])
 def test_spec_only_commands_import_neither_torch_nor_mne_nor_scipy(argv):
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "eegzoo", *argv], capture_output=True, text=True

@@ -1,4 +1,4 @@
-"""safetensors I/O, save/from_pretrained, Hub cache, braindecode import, heads and cards."""
+"""safetensors I/O, save/from_pretrained, Hub cache, braindecode import and heads."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from huggingface_hub import ModelCard, constants
+from huggingface_hub import constants
 from safetensors.torch import load_file, save_file
 
 import eegzoo
 from conftest import FIXTURES, build_quiet
 from eegzoo import FBLightConvNet, create_model
-from eegzoo.io.cards import generate_model_card
 from eegzoo.io.hub import from_pretrained, push_to_hub, save_pretrained
 from eegzoo.io.weights import WeightsError, file_sha256, load_weights, read_weights, save_weights
 
@@ -234,22 +233,3 @@ def test_create_model_pretrained_checks_sha256_offline(tmp_path, monkeypatch):
             create_model("tiny-badsha", pretrained=True)
     finally:
         eegzoo.reload_registry()
-
-
-CARDS = Path(__file__).resolve().parents[1] / "model_cards"
-
-
-@pytest.mark.parametrize("name", eegzoo.list_models())
-def test_model_cards_are_up_to_date(name):
-    assert (CARDS / f"{name}.md").read_text() == generate_model_card(name), (
-        "model_cards/ is stale: run `eegzoo card --all`"
-    )
-
-
-def test_model_card_has_valid_hub_metadata_and_metrics():
-    card = ModelCard(generate_model_card(small_model(), metrics={"accuracy": 0.75, "kappa": 0.667}))
-    data = card.data.to_dict()
-    assert data["library_name"] == "eegzoo" and data["license"] == "bsd-3-clause"
-    assert "eeg" in data["tags"] and "motor-imagery" in data["tags"]
-    assert "| accuracy | 0.7500 |" in card.text and "@article{ma2023lightconvnet" in card.text
-    assert "Trainable parameters: **" in card.text and "| sampling rate | 250 Hz |" in card.text

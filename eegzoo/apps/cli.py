@@ -1,9 +1,10 @@
-"""The ``eegzoo`` command line: list, info, schema, card, demo."""
+"""The ``eegzoo`` command line: list, info, schema, plugins, card, export, train, evaluate, demo."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -50,6 +51,34 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plugins(args: argparse.Namespace) -> int:
+    from eegzoo.registry.plugins import DISABLE_ENV, disabled_plugins, plugin_report, unknown_disabled_names
+
+    records = plugin_report()
+    unknown = unknown_disabled_names()
+    if args.json:
+        print(json.dumps({"plugins": [r.to_dict() for r in records], "unknown_disabled_names": unknown}, indent=2))
+        return 0
+    if disabled_plugins().all:
+        print(f"plugin autoload is off ({DISABLE_ENV}={os.environ.get(DISABLE_ENV)})")
+    for name in unknown:
+        print(f"warning: {DISABLE_ENV} names '{name}', which is no installed plugin")
+    if not records:
+        print("no eegzoo plugins installed")
+    for record in records:
+        origin = f"{record.distribution} {record.version}" if record.distribution else "unknown distribution"
+        print(f"{record.name}  [{record.group}]  {record.status}")
+        print(f"  distribution: {origin}")
+        print(f"  entry point:  {record.value}")
+        for kind, names in record.registered.items():
+            print(f"  {kind + ':':13s} {', '.join(names) if names else '-'}")
+        if record.error:
+            print(f"  {'error:' if record.status == 'failed' else 'note:':13s} {record.error}")
+        for note in record.notes:
+            print(f"  note:         {note}")
+    return 0
+
+
 def _cmd_card(args: argparse.Namespace) -> int:
     from eegzoo.io.cards import generate_model_card, write_model_cards
 
@@ -64,8 +93,8 @@ def _cmd_card(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from eegzoo.io.export import export_model
     from eegzoo.api import create_model, from_pretrained
+    from eegzoo.io.export import export_model
 
     model = from_pretrained(args.weights) if args.weights else create_model(args.name)
     path = export_model(model.eval(), args.out, args.format)
@@ -170,6 +199,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_info)
     p = sub.add_parser("schema", help="JSON schema of spec files")
     p.set_defaults(func=_cmd_schema)
+    p = sub.add_parser(
+        "plugins", help="installed plugins: distribution, version, what each registered, errors",
+        description="Set EEGZOO_DISABLE_PLUGINS=1 to turn plugin autoload off, or to a "
+        "comma-separated list of plugin (entry-point or distribution) names to block those.",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_cmd_plugins)
     p = sub.add_parser("card", help="print a model card, or write all of them")
     p.add_argument("name", nargs="?")
     p.add_argument("--all", action="store_true", help="(re)generate every card into --out")

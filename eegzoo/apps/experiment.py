@@ -16,6 +16,7 @@ from eegzoo.data.datasets import load_dataset
 from eegzoo.data.epochs import EEGDataset, from_epochs, from_raw, read_raw
 from eegzoo.data.protocol import protocol_folds
 from eegzoo.registry.datasets import dataset_spec, is_dataset
+from eegzoo.specs.results import measured_results
 from eegzoo.training import History, evaluate, fit, split_stratified
 
 SIMULATED = "simulated"
@@ -73,25 +74,32 @@ def train_run(
     )
     if source == SIMULATED:
         test = load_source(SIMULATED, model, "E", subject, seed, n_trials, classes=train_all.classes)
+        where = dict(dataset="simulated-motor-imagery", dataset_name="SIMULATED motor imagery (not recordings)",
+                     split="session E", config=f"subject {subject}")
     elif test_source is not None:
         test = load_source(test_source, model, "E", classes=train_all.classes)
+        where = dict(dataset=Path(test_source).name, split="test")
     elif is_dataset(source):
         test = load_source(source, model, "E", subject, seed, classes=train_all.classes)
+        spec = dataset_spec(source)
+        where = dict(dataset=spec.name, split=f"test part of the first fold of its protocol ({spec.protocol.kind})",
+                     config=f"subject {subject}")
     else:
         test = valid
+        where = dict(dataset=Path(source).name, split="early-stopping validation (20% held out; optimistic)")
     metrics = evaluate(model, test)
     figures = {
         "Learning curves": plot_learning_curves(history, out / "learning_curves.png").name,
         "Confusion matrix": plot_confusion_matrix(metrics, out / "confusion_matrix.png").name,
     }
-    summary = {"test accuracy": metrics["accuracy"], "test Cohen's kappa": metrics["kappa"],
-               "recipe": recipe, "best epoch": history.best_epoch, "training trials": len(train), "test trials": len(test)}
-    if source == SIMULATED:
-        summary["data"] = "SIMULATED motor imagery (not recordings)"
-    elif is_dataset(source):
-        spec = dataset_spec(source)
-        summary["data"] = f"{spec.name}, subject {subject}, first fold of its protocol ({spec.protocol.kind}); license: {spec.license}"
-    save_pretrained(model, out, metrics=summary, figures=figures)
+    results = measured_results({k: metrics[k] for k in ("accuracy", "kappa")}, **where)
+    details = {"training data": source, "recipe": recipe, "best epoch": history.best_epoch,
+               "stopped early": history.stopped_early, "training trials": len(train),
+               "validation trials": len(valid), "test trials": len(test), "seed": seed}
+    if is_dataset(source):
+        details["data license"] = dataset_spec(source).license
+    details.update({k: v for k, v in (("max epochs", epochs), ("learning rate", lr), ("batch size", batch_size)) if v is not None})
+    save_pretrained(model, out, results=results, details=details, figures=figures)
     _write_json(out / "metrics.json", metrics)
     _write_json(out / "history.json", {"epochs": history.epochs, "best_epoch": history.best_epoch,
                                        "stopped_early": history.stopped_early})

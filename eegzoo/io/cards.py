@@ -1,19 +1,28 @@
-"""Model cards (Markdown with Hugging Face YAML metadata), generated from specs.
+"""Model cards built with huggingface_hub's ``ModelCard`` / ``ModelCardData`` / ``EvalResult``:
+YAML metadata the Hub understands (library, license, tags, datasets, ``model-index`` with the
+measured results, and the eegzoo version and spec hash that produced the card) above a
+Markdown body (weights, results, architecture, input expectations, intended use, citation).
 
 Cards are deterministic (no dates), so ``model_cards/`` can be checked for staleness."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+from pydantic import ValidationError
 from torch import nn
 
+from eegzoo.core.errors import format_validation_error
 from eegzoo.core.files import atomic_write_text
+from eegzoo.core.version import __version__
 from eegzoo.models.base import count_parameters, spec_of
 from eegzoo.registry import build_from_spec, list_models, model_spec
 from eegzoo.specs.model import ModelSpec
+from eegzoo.specs.results import MeasuredResult
 
 BRAINDECODE_BIBTEX = """@article{schirrmeister2017deep,
   title   = {Deep learning with convolutional neural networks for {EEG} decoding and visualization},
@@ -27,36 +36,154 @@ BRAINDECODE_BIBTEX = """@article{schirrmeister2017deep,
 }"""
 
 _SPDX_TO_HUB = {"BSD-3-Clause": "bsd-3-clause", "MIT": "mit", "Apache-2.0": "apache-2.0", "CC-BY-4.0": "cc-by-4.0"}
+_TASK_NAMES = {"eeg-classification": "EEG classification", "eeg-regression": "EEG regression"}
+UNTRAINED = "untrained"
+SAVED_WEIGHTS = "model.safetensors"
+
+Result = MeasuredResult | EvalResult | Mapping[str, Any]
 
 
-def generate_model_card(
+def as_measured_results(results: Iterable[Result] | None) -> list[MeasuredResult]:
+    """Accept :class:`MeasuredResult` s, huggingface_hub ``EvalResult`` s or plain mappings
+    with MeasuredResult's fields; anything else is a ``TypeError`` naming the entry."""
+    out = []
+    for i, result in enumerate(results or ()):
+        if isinstance(result, MeasuredResult):
+            out.append(result)
+        elif isinstance(result, EvalResult):
+            out.append(MeasuredResult(
+                metric=result.metric_type, value=float(result.metric_value), dataset=result.dataset_type,
+                split=result.dataset_split or "unspecified", dataset_name=result.dataset_name,
+                config=result.dataset_config, metric_name=result.metric_name, task=result.task_type,
+                source_name=result.source_name, source_url=result.source_url,
+            ))
+        elif isinstance(result, Mapping):
+            try:
+                out.append(MeasuredResult.model_validate(dict(result)))
+            except ValidationError as err:
+                raise ValueError(format_validation_error(err, f"results[{i}]")) from None
+        else:
+            raise TypeError(
+                f"results[{i}] is a {type(result).__name__}; pass eegzoo.MeasuredResult (see "
+                "eegzoo.measured_results), huggingface_hub.EvalResult or a mapping."
+            )
+    return out
+
+
+def _eval_result(result: MeasuredResult, spec: ModelSpec) -> EvalResult:
+    task = result.task or f"eeg-{spec.task}"
+    return EvalResult(
+        task_type=task, task_name=_TASK_NAMES.get(task, task),
+        dataset_type=result.dataset, dataset_name=result.dataset_name or result.dataset,
+        dataset_split=result.split, dataset_config=result.config,
+        metric_type=result.metric, metric_name=result.metric_name, metric_value=result.value,
+        source_name=result.source_name, source_url=result.source_url,
+    )
+
+
+def _weights_note(spec: ModelSpec, weights: str) -> str:
+    if weights == UNTRAINED:
+        return (
+            f"**Untrained.** This card describes the registered variant `{spec.name}`: "
+            f'`eegzoo.create_model("{spec.name}")` returns randomly initialised weights, so no '
+            "results are reported. Train it (`eegzoo train`, `eegzoo.training.fit`) or load trained "
+            "weights with `eegzoo.from_pretrained`."
+        )
+    if weights == SAVED_WEIGHTS:
+        return f"Weights: `{SAVED_WEIGHTS}` beside this card (safetensors, with the config in `config.json`)."
+    source = spec.pretrained
+    assert source is not None
+    return (
+        f"Pretrained weights: `{source.repo_id}`, file `{source.filename}`"
+        + (f", revision `{source.revision}`" if source.revision else "")
+        + f", sha256 `{source.sha256}` (checked on download): "
+        f'`eegzoo.create_model("{spec.name}", pretrained=True)`.'
+    )
+
+
+def _format(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def build_model_card(
     model_or_name: nn.Module | str,
-    metrics: Mapping[str, float] | None = None,
+    results: Iterable[Result] | None = None,
+    details: Mapping[str, Any] | None = None,
     figures: Mapping[str, str] | None = None,
-) -> str:
-    """Render the card of a registered model (by name) or of a built model (its spec).
-    ``metrics`` (e.g. accuracy, kappa) adds a results table."""
+) -> ModelCard:
+    """The card of a registered variant (by name: untrained, or its pinned weights and their
+    results) or of a built model whose weights are saved beside the card.
+
+    ``results`` (see :func:`eegzoo.measured_results`) become ``model-index`` metadata and a
+    results table; ``details`` (e.g. best epoch, trial counts) a table of training facts;
+    ``figures`` maps captions to image files in the folder."""
     if isinstance(model_or_name, str):
-        model = build_from_spec(model_spec(model_or_name), {}, f"the card of '{model_or_name}'")
+        spec_entry = model_spec(model_or_name)
+        model = build_from_spec(spec_entry, {}, f"the card of '{model_or_name}'")
+        weights = UNTRAINED if spec_entry.pretrained is None else spec_entry.pretrained.repo_id
     else:
-        model = model_or_name
+        model, weights = model_or_name, SAVED_WEIGHTS
     spec: ModelSpec = spec_of(model)
-    license_id = _SPDX_TO_HUB.get(spec.license, "other")
-    tags = ["eeg", "eegzoo", spec.architecture, *spec.tags]
-    front = ["---", "library_name: eegzoo", f"license: {license_id}", "tags:"]
-    front += [f"- {t}" for t in dict.fromkeys(tags)]
-    front += ["pipeline_tag: other", "---", ""]
+    measured = as_measured_results(results)
+    if weights not in (UNTRAINED, SAVED_WEIGHTS):
+        measured = [*spec.pretrained.results, *measured]  # type: ignore[union-attr]
+    if weights == UNTRAINED and measured:
+        raise ValueError(f"'{spec.name}' has no pretrained weights, so its registry card cannot carry results.")
+
+    license_id = _SPDX_TO_HUB.get(spec.license)
+    data = ModelCardData(
+        library_name="eegzoo",
+        license=license_id or "other",
+        license_name=None if license_id else spec.license,
+        tags=list(dict.fromkeys(["eeg", "eegzoo", spec.architecture, *spec.tags])),
+        pipeline_tag="other",
+        datasets=list(dict.fromkeys(r.dataset for r in measured)) or None,
+        metrics=list(dict.fromkeys(r.metric for r in measured)) or None,
+        model_name=spec.name,
+        eval_results=[_eval_result(r, spec) for r in measured] or None,
+        eegzoo={
+            "version": __version__,
+            "model": spec.name,
+            "architecture": spec.architecture,
+            "spec_sha256": spec.sha256(),
+            "weights": weights,
+        },
+    )
+    body = _body(model, spec, weights, measured, details, figures)
+    return ModelCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
+
+
+def _body(
+    model: nn.Module, spec: ModelSpec, weights: str, measured: Sequence[MeasuredResult],
+    details: Mapping[str, Any] | None, figures: Mapping[str, str] | None,
+) -> str:
     n_chans, sfreq, n_times = model.n_chans, model.sfreq, model.n_times
     chs = model._chs_info if hasattr(model, "_chs_info") else getattr(model, "chs_info", None)
     ch_line = ", ".join(c["ch_name"] for c in chs) if chs else "any order, consistent between training and use"
+    describe = getattr(model, "describe", None)
+    architecture = describe() if describe else [f"{i + 1}. `{type(m).__name__}`" for i, m in enumerate(model.children())]
     lines = [
         f"# {spec.name}",
         "",
         spec.description or f"A `{spec.architecture}` model from eegzoo.",
         "",
+        "## Weights",
+        "",
+        _weights_note(spec, weights),
+        "",
+    ]
+    if measured:
+        lines += ["## Results", "", "| dataset | split | metric | value |", "|---|---|---|---|"]
+        for r in measured:
+            dataset = (r.dataset_name or r.dataset) + (f" ({r.config})" if r.config else "")
+            lines.append(f"| {dataset} | {r.split} | {r.metric_name or r.metric} | {r.value:.4f} |")
+        lines.append("")
+    elif weights == SAVED_WEIGHTS:
+        lines += ["No measured results were recorded with these weights.", ""]
+    lines += [
         "## Architecture",
         "",
-        *model.describe(),
+        *architecture,
         "",
         f"Trainable parameters: **{count_parameters(model):,}**.",
         "",
@@ -81,16 +208,20 @@ def generate_model_card(
         "",
         "```python",
         "import eegzoo",
-        f'model = eegzoo.create_model("{spec.name}")',
-        "```",
-        "",
     ]
+    if weights == UNTRAINED:
+        lines.append(f'model = eegzoo.create_model("{spec.name}")')
+    elif weights == SAVED_WEIGHTS:
+        lines.append('model = eegzoo.from_pretrained("path/to/this/folder")  # or its Hub repo id, "owner/name"')
+    else:
+        lines.append(f'model = eegzoo.create_model("{spec.name}", pretrained=True)')
+    lines += ["```", ""]
     classes = getattr(model, "eegzoo_classes", None)
     if classes:
         lines += ["## Classes", "", "Output index -> class: " + ", ".join(f"{i}: {c}" for i, c in enumerate(classes)) + ".", ""]
-    if metrics:
-        lines += ["## Results", "", "| metric | value |", "|---|---|"]
-        lines += [f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items()]
+    if details:
+        lines += ["## Training details", "", "| what | value |", "|---|---|"]
+        lines += [f"| {k} | {_format(v)} |" for k, v in details.items()]
         lines.append("")
     if figures:
         lines += ["## Figures", ""] + [f"![{caption}]({name})" for caption, name in figures.items()] + [""]
@@ -100,7 +231,17 @@ def generate_model_card(
     if spec.citation:
         lines += [spec.citation.strip(), ""]
     lines += [BRAINDECODE_BIBTEX, "```", "", "## License", "", f"{spec.license}.", ""]
-    return "\n".join(front + lines)
+    return "\n".join(lines)
+
+
+def generate_model_card(
+    model_or_name: nn.Module | str,
+    results: Iterable[Result] | None = None,
+    details: Mapping[str, Any] | None = None,
+    figures: Mapping[str, str] | None = None,
+) -> str:
+    """The card's text (YAML metadata + Markdown); see :func:`build_model_card`."""
+    return str(build_model_card(model_or_name, results=results, details=details, figures=figures))
 
 
 def write_model_cards(out_dir: str | os.PathLike = "model_cards") -> list[Path]:

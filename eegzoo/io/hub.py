@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from eegzoo.core.errors import SpecError
 from eegzoo.registry import build_from_spec, get_architecture, list_architectures, list_models
 from eegzoo.specs.model import ModelSpec
 from eegzoo.core.version import __version__
-from eegzoo.io.cards import generate_model_card
+from eegzoo.io.cards import Result, generate_model_card
 from eegzoo.io.weights import (
     WeightsError,
     atomic_write_text,
@@ -65,19 +65,23 @@ def save_pretrained(
     model: nn.Module,
     save_directory: str | os.PathLike,
     card: bool = True,
-    metrics: Mapping[str, float] | None = None,
+    results: Iterable[Result] | None = None,
+    details: Mapping[str, Any] | None = None,
     figures: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``config.json``, ``model.safetensors`` and (by default) a ``README.md`` model
-    card into ``save_directory``; every file is written atomically. ``metrics`` and
-    ``figures`` (caption -> file name in the folder) go into the card."""
+    card into ``save_directory``; every file is written atomically. ``results`` (measured
+    metrics with their dataset and split, see :func:`eegzoo.measured_results`) become the
+    card's ``model-index``; ``details`` (training facts) and ``figures`` (caption -> file
+    name in the folder) go into the card's text."""
     directory = Path(save_directory)
     directory.mkdir(parents=True, exist_ok=True)
     document = model_config_document(model)
     save_weights(model, directory / WEIGHTS_NAME)
     atomic_write_text(directory / CONFIG_NAME, json.dumps(document, indent=2, sort_keys=True) + "\n")
     if card:
-        atomic_write_text(directory / CARD_NAME, generate_model_card(model, metrics=metrics, figures=figures))
+        text = generate_model_card(model, results=results, details=details, figures=figures)
+        atomic_write_text(directory / CARD_NAME, text)
     return directory
 
 
@@ -246,12 +250,15 @@ def push_to_hub(
     revision: str | None = None,
     create_pr: bool = False,
     api: HfApi | None = None,
+    results: Iterable[Result] | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> Any:
-    """Create the repo if needed and upload ``save_pretrained``'s files in one commit."""
+    """Create the repo if needed and upload ``save_pretrained``'s files (with ``results``
+    and ``details`` on the card) in one commit."""
     api = api or HfApi(token=token)
     api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
     with tempfile.TemporaryDirectory() as tmp:
-        save_pretrained(model, tmp)
+        save_pretrained(model, tmp, results=results, details=details)
         return api.upload_folder(
             repo_id=repo_id, folder_path=tmp, commit_message=commit_message, revision=revision,
             create_pr=create_pr, repo_type="model",

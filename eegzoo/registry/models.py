@@ -16,7 +16,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib import metadata
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ValidationError
 
 from eegzoo.core.errors import RegistryError, SpecError, format_validation_error, unknown_names_message
+from eegzoo.registry.plugins import EEGZooPluginWarning, PluginRecord, load_entry_points, register_plugin_group
 from eegzoo.registry.spec_files import builtin_registry_dir, read_spec_file, spec_files
 from eegzoo.specs.eegnet import EEGNetParams
 from eegzoo.specs.fbcnet import FBCNetParams
@@ -39,10 +40,6 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "eegzoo.models"
 BUILTIN = "eegzoo (built-in)"
 Builder = Callable[[Any, ModelSpec], "nn.Module"]
-
-
-class EEGZooPluginWarning(UserWarning):
-    """A plugin could not be loaded or registered something invalid; it was skipped."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +211,8 @@ def load_spec(data: dict[str, Any] | str | Path, source: str | None = None, dry_
     return spec
 
 
-def _add_spec(spec: ModelSpec, source: str) -> None:
+def _add_spec(spec: ModelSpec, source: str) -> str | None:
+    """Add a variant; on a name clash record it and return the other source."""
     existing = _ZOO.specs.get(spec.name)
     if existing is not None and existing.source != source:
         _ZOO.conflicts.setdefault(spec.name, [existing.source]).append(source)
@@ -224,8 +222,9 @@ def _add_spec(spec: ModelSpec, source: str) -> None:
             EEGZooPluginWarning,
             stacklevel=3,
         )
-        return
+        return existing.source
     _ZOO.specs[spec.name] = RegisteredSpec(spec, source)
+    return None
 
 
 def register_spec(spec: ModelSpec | dict[str, Any] | str | Path, source: str | None = None) -> ModelSpec:
@@ -244,29 +243,34 @@ def register_spec(spec: ModelSpec | dict[str, Any] | str | Path, source: str | N
 
 
 # ------------------------------------------------------------------ discovery
-def _load_plugin(ep: metadata.EntryPoint) -> None:
-    label = f"plugin '{ep.name}' ({ep.value}"
-    dist = getattr(ep, "dist", None)
-    label += f", from {dist.metadata['Name']} {dist.version})" if dist is not None else ")"
-    before_arch = dict(_ZOO.architectures)
+def _load_plugin(entry_point: EntryPoint, record: PluginRecord) -> dict[str, list[str]]:
+    """Run one plugin of the ``eegzoo.models`` group: a callable (called; it may call
+    :func:`register_model`/:func:`register_spec` and may return spec paths) or a module
+    (its ``EEGZOO_SPECS``). All or nothing: a failure undoes what it registered."""
+    label = record.label
+    before_arch, before_specs = set(_ZOO.architectures), set(_ZOO.specs)
     try:
-        target = ep.load()
+        target = entry_point.load()
         returned = target() if callable(target) else getattr(target, "EEGZOO_SPECS", None)
-        specs: list[tuple[ModelSpec, str]] = []
-        for location in _as_paths(returned):
-            for path in spec_files(location):
-                specs.append((load_spec(path, f"{path} [{label}]", dry_build=False), label))
-    except Exception as err:  # noqa: BLE001 - any plugin failure must not break the zoo
-        for name in set(_ZOO.architectures) - set(before_arch):
+        specs = [
+            load_spec(path, f"{path} [{label}]", dry_build=False)
+            for location in _as_paths(returned)
+            for path in spec_files(location)
+        ]
+    except Exception:
+        for name in set(_ZOO.architectures) - before_arch:
             del _ZOO.architectures[name]
-        warnings.warn(
-            f"eegzoo skipped {label}: {type(err).__name__}: {err}",
-            EEGZooPluginWarning,
-            stacklevel=4,
-        )
-        return
-    for spec, source in specs:
-        _add_spec(spec, source)
+        for name in set(_ZOO.specs) - before_specs:
+            del _ZOO.specs[name]
+        raise
+    for spec in specs:
+        clash = _add_spec(spec, label)
+        if clash is not None:
+            record.notes.append(f"model '{spec.name}' not added: also registered by {clash}")
+    return {
+        "architectures": sorted(set(_ZOO.architectures) - before_arch),
+        "models": sorted(set(_ZOO.specs) - before_specs),
+    }
 
 
 def _as_paths(value: Any) -> list[Path]:
@@ -292,8 +296,10 @@ def _ensure_discovered() -> None:
             except SpecError as err:  # one bad file must not hide the rest of the zoo
                 _ZOO.invalid[path.stem] = err
                 warnings.warn(f"eegzoo skipped an invalid spec file: {err}", EEGZooPluginWarning, stacklevel=3)
-        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-            _load_plugin(ep)
+        load_entry_points(ENTRY_POINT_GROUP, _load_plugin)
+
+
+register_plugin_group(ENTRY_POINT_GROUP, lambda: _ensure_discovered())
 
 
 def reload_registry() -> None:

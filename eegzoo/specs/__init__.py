@@ -6,6 +6,7 @@ from eegzoo.specs.fbcnet import FBCNetParams
 from eegzoo.specs.fblightconvnet import FBLightConvNetParams, FilterParameters
 from eegzoo.specs.model import BlockSpec, Frozen, ModelSpec, PretrainedSource, SignalDefaults
 from eegzoo.specs.recipe import PlateauSchedule, Recipe, get_recipe, list_recipes
+from eegzoo.specs.results import MeasuredResult, measured_results
 from eegzoo.specs.sequential import SequentialParams
 from eegzoo.specs.shallowfbcspnet import ShallowFBCSPNetParams
 
@@ -17,6 +18,7 @@ __all__ = [
     "FBLightConvNetParams",
     "FilterParameters",
     "Frozen",
+    "MeasuredResult",
     "ModelSpec",
     "PlateauSchedule",
     "PretrainedSource",
@@ -26,4 +28,5 @@ __all__ = [
     "SignalDefaults",
     "get_recipe",
     "list_recipes",
+    "measured_results",
 ]

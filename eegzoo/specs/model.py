@@ -3,9 +3,13 @@ expects, metadata and pinned weights. Frozen, and exportable as JSON schema (``e
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
+
+from eegzoo.specs.results import MeasuredResult
 
 
 class Frozen(BaseModel):
@@ -39,6 +43,9 @@ class PretrainedSource(Frozen):
     revision: Optional[str] = Field(default=None, description="commit, tag or branch")
     filename: str = "model.safetensors"
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the weights file")
+    results: list[MeasuredResult] = Field(
+        default_factory=list, description="held-out results of these weights (shown on the model card)"
+    )
 
 
 class BlockSpec(Frozen):
@@ -64,6 +71,12 @@ class ModelSpec(Frozen):
     citation: Optional[str] = Field(default=None, description="BibTeX")
     license: str = "BSD-3-Clause"
     pretrained: Optional[PretrainedSource] = None
+
+    def sha256(self) -> str:
+        """Content hash of the spec (canonical JSON of the fields that differ from their
+        defaults, so adding an optional field to the schema keeps existing hashes)."""
+        canonical = json.dumps(self.model_dump(mode="json", exclude_defaults=True), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
     def default_arguments(self) -> dict[str, Any]:
         """Constructor arguments before user overrides: signal defaults, then params."""
