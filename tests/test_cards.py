@@ -78,6 +78,8 @@ def test_bad_results_are_refused_with_the_fix():
         generate_model_card(small_model(), results=[{"metric": "accuracy", "value": 0.8, "dataset": "x"}])
     with pytest.raises(ValueError, match=r"field 'value': Value error, a measured value must be finite, got nan|a measured value must be finite"):
         MeasuredResult(metric="accuracy", value=float("nan"), dataset="x", split="test")
+    with pytest.raises(ValueError, match="source_name needs source_url"):
+        MeasuredResult(metric="accuracy", value=0.5, dataset="x", split="test", source_name="a benchmark")
     with pytest.raises(TypeError, match=r"results\[0\] is a float; pass eegzoo.MeasuredResult"):
         generate_model_card(small_model(), results=[0.8])
     with pytest.raises(ValueError, match=r"no numeric metric in \['classes'\]"):

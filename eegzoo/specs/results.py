@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # metric key as eegzoo's evaluate() names it -> (Hub metric id, pretty name)
 KNOWN_METRICS: dict[str, tuple[str, str]] = {
@@ -38,8 +38,8 @@ class MeasuredResult(BaseModel):
     config: Optional[str] = Field(default=None, description="dataset subset, e.g. 'subject 1'")
     metric_name: Optional[str] = Field(default=None, description="readable metric name")
     task: Optional[str] = Field(default=None, description="task id, default 'eeg-classification'")
-    source_name: Optional[str] = Field(default=None, description="who/what measured it")
-    source_url: Optional[str] = None
+    source_name: Optional[str] = Field(default=None, description="who/what measured it (with source_url)")
+    source_url: Optional[str] = Field(default=None, description="where the measurement is published")
 
     @field_validator("value")
     @classmethod
@@ -47,6 +47,12 @@ class MeasuredResult(BaseModel):
         if not math.isfinite(value):
             raise ValueError(f"a measured value must be finite, got {value}")
         return value
+
+    @model_validator(mode="after")
+    def _source_has_url(self) -> "MeasuredResult":
+        if self.source_name is not None and self.source_url is None:
+            raise ValueError("source_name needs source_url (the Hub shows the source as a link); pass both or neither")
+        return self
 
 
 def measured_results(
@@ -57,7 +63,6 @@ def measured_results(
     dataset_name: str | None = None,
     config: str | None = None,
     task: str | None = None,
-    source_name: str | None = None,
 ) -> list[MeasuredResult]:
     """Turn an ``evaluate()``-style mapping (``{"accuracy": 0.8, "kappa": 0.7, ...}``) into
     :class:`MeasuredResult` s for one dataset split. Non-numeric entries (confusion matrix,
@@ -69,7 +74,7 @@ def measured_results(
         metric, metric_name = KNOWN_METRICS.get(key, (key, None))
         results.append(MeasuredResult(
             metric=metric, metric_name=metric_name, value=float(value), dataset=dataset, split=split,
-            dataset_name=dataset_name, config=config, task=task, source_name=source_name,
+            dataset_name=dataset_name, config=config, task=task,
         ))
     if not results:
         raise ValueError(f"no numeric metric in {sorted(metrics)}; pass e.g. {{'accuracy': 0.8}}.")
