@@ -38,6 +38,7 @@ def site(tmp_path):
     for name in [m for m in sys.modules if m.startswith("eegzoo_") and m.endswith("plugin")]:
         del sys.modules[name]
     eegzoo.reload_registry()
+    eegzoo.registry.reload_datasets()
 
 
 def test_plugin_adds_architecture_and_spec(site):
@@ -179,3 +180,24 @@ def test_plugins_command_without_plugins_needs_no_torch(site):
     env.pop("EEGZOO_DISABLE_PLUGINS")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert "tiny  [eegzoo.models]  loaded" in result.stdout and result.stdout.strip().endswith("['torch']")
+
+
+def test_dataset_plugins_are_listed_and_switched_off_the_same_way(site, monkeypatch, capsys):
+    package = site / "eegzoo_dsplugin"
+    (package / "specs").mkdir(parents=True)
+    builtin = eegzoo.registry.builtin_registry_dir() / "datasets" / "bnci2014_001.toml"
+    shutil.copy(builtin, package / "specs" / "bnci-copy.toml")
+    (package / "__init__.py").write_text("from pathlib import Path\n\ndef register():\n    return [Path(__file__).parent / 'specs']\n")
+    dist = site / "eegzoo_dsplugin-0.3.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: eegzoo-dsplugin\nVersion: 0.3\n")
+    (dist / "entry_points.txt").write_text("[eegzoo.datasets]\nds = eegzoo_dsplugin:register\n")
+    eegzoo.registry.reload_datasets()
+    assert "bnci-copy" in eegzoo.registry.list_datasets()
+    record = _report(capsys)["ds"]
+    assert (record["group"], record["distribution"], record["version"], record["status"]) == ("eegzoo.datasets", "eegzoo-dsplugin", "0.3", "loaded")
+    assert record["registered"] == {"datasets": ["bnci-copy"]}
+    monkeypatch.setenv("EEGZOO_DISABLE_PLUGINS", "eegzoo-dsplugin")
+    eegzoo.registry.reload_datasets()
+    assert "bnci-copy" not in eegzoo.registry.list_datasets()
+    assert _report(capsys)["ds"]["status"] == "disabled"

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from eegzoo.core.errors import RegistryError, SpecError, format_validation_error, unknown_names_message
-from eegzoo.registry.models import EEGZooPluginWarning
+from eegzoo.registry.plugins import EEGZooPluginWarning, PluginRecord, load_entry_points, register_plugin_group
 from eegzoo.registry.spec_files import builtin_registry_dir, read_spec_file, spec_files
 from eegzoo.specs.dataset import DatasetSpec
 
@@ -73,7 +73,8 @@ def load_dataset_spec(data: dict[str, Any] | str | Path, source: str | None = No
         raise SpecError(format_validation_error(err, source)) from None
 
 
-def _add(spec: DatasetSpec, source: str) -> None:
+def _add(spec: DatasetSpec, source: str) -> bool:
+    """Add a dataset; a name clash is recorded (and refused at load), returning False."""
     existing = _DATASETS.entries.get(spec.name)
     if existing is not None and existing.source != source:
         _DATASETS.conflicts.setdefault(spec.name, [existing.source]).append(source)
@@ -83,8 +84,9 @@ def _add(spec: DatasetSpec, source: str) -> None:
             EEGZooPluginWarning,
             stacklevel=3,
         )
-        return
+        return False
     _DATASETS.entries[spec.name] = RegisteredDataset(spec, source)
+    return True
 
 
 def _as_paths(value: Any) -> list[Path]:
@@ -97,19 +99,18 @@ def _as_paths(value: Any) -> list[Path]:
     raise TypeError(f"expected spec paths (str/Path or a list of them), got {type(value).__name__}")
 
 
-def _load_plugin(ep: metadata.EntryPoint) -> None:
-    label = f"dataset plugin '{ep.name}' ({ep.value}"
-    dist = getattr(ep, "dist", None)
-    label += f", from {dist.metadata['Name']} {dist.version})" if dist is not None else ")"
-    try:
-        target = ep.load()
-        returned = target() if callable(target) else getattr(target, "EEGZOO_DATASET_SPECS", None)
-        specs = [load_dataset_spec(path, f"{path} [{label}]") for loc in _as_paths(returned) for path in spec_files(loc)]
-    except Exception as err:  # noqa: BLE001 - a broken plugin must not break the registry
-        warnings.warn(f"eegzoo skipped {label}: {type(err).__name__}: {err}", EEGZooPluginWarning, stacklevel=4)
-        return
+def _load_plugin(entry_point: metadata.EntryPoint, record: PluginRecord) -> dict[str, list[str]]:
+    """Run one plugin of the ``eegzoo.datasets`` group (all its specs or none)."""
+    target = entry_point.load()
+    returned = target() if callable(target) else getattr(target, "EEGZOO_DATASET_SPECS", None)
+    specs = [load_dataset_spec(path, f"{path} [{record.label}]") for loc in _as_paths(returned) for path in spec_files(loc)]
+    added = []
     for spec in specs:
-        _add(spec, label)
+        if _add(spec, record.label):
+            added.append(spec.name)
+        else:
+            record.notes.append(f"dataset '{spec.name}' not added: also registered by {_DATASETS.conflicts[spec.name][0]}")
+    return {"datasets": added}
 
 
 def _user_spec_dirs() -> list[Path]:
@@ -137,8 +138,10 @@ def _ensure_discovered() -> None:
                     _add(load_dataset_spec(path), str(path))
                 except SpecError as err:
                     warnings.warn(f"eegzoo skipped {path} ({DATASET_PATH_ENV}): {err}", EEGZooPluginWarning, stacklevel=3)
-        for ep in metadata.entry_points(group=DATASET_ENTRY_POINT_GROUP):
-            _load_plugin(ep)
+        load_entry_points(DATASET_ENTRY_POINT_GROUP, _load_plugin, kind="dataset plugin")
+
+
+register_plugin_group(DATASET_ENTRY_POINT_GROUP, lambda: _ensure_discovered())
 
 
 def reload_datasets() -> None:

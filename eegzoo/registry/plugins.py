@@ -43,12 +43,13 @@ class PluginRecord:
     registered: dict[str, list[str]] = field(default_factory=dict)  # kind -> names, e.g. "models"
     error: str | None = None  # why it failed, or why it is disabled
     notes: list[str] = field(default_factory=list)  # partial problems, e.g. a name clash
+    kind: str = "plugin"  # how messages call it, e.g. "dataset plugin"
 
     @property
     def label(self) -> str:
         """How messages name the plugin: ``plugin 'tiny' (pkg:register, from pkg 0.1)``."""
         origin = f", from {self.distribution} {self.version}" if self.distribution else ""
-        return f"plugin '{self.name}' ({self.value}{origin})"
+        return f"{self.kind} '{self.name}' ({self.value}{origin})"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,7 +96,7 @@ def register_plugin_group(group: str, discover: Callable[[], None]) -> None:
 
 
 def load_entry_points(
-    group: str, load: Callable[[metadata.EntryPoint, PluginRecord], Mapping[str, list[str]]]
+    group: str, load: Callable[[metadata.EntryPoint, PluginRecord], Mapping[str, list[str]]], kind: str = "plugin"
 ) -> list[PluginRecord]:
     """Run every plugin of ``group`` not disabled by ``EEGZOO_DISABLE_PLUGINS``.
 
@@ -110,7 +111,7 @@ def load_entry_points(
         record = PluginRecord(
             group=group, name=ep.name, value=ep.value,
             distribution=dist.metadata["Name"] if dist is not None else None,
-            version=dist.version if dist is not None else None, status="loaded",
+            version=dist.version if dist is not None else None, status="loaded", kind=kind,
         )
         records.append(record)
         if disabled.blocks(ep.name, record.distribution):
