@@ -119,7 +119,12 @@ def test_cli_trains_and_evaluates_on_a_registered_dataset(tmp_path, capsys):
     assert main(["train", "fblightconvnet", "--data", "graz-sample", "--out", str(out), "--epochs", "2", "--seed", "0"]) == 0
     config = json.loads((out / "config.json").read_text())["config"]
     assert config["n_chans"] == 4 and config["n_times"] == 1024 and config["sfreq"] == 256.0
-    assert "graz-sample, subject 1, first fold of its protocol (k-fold); license: GPL" in (out / "README.md").read_text()
+    from huggingface_hub import ModelCard
+
+    card = ModelCard.load(out / "README.md")
+    assert {(r.dataset_type, r.dataset_config, r.dataset_split) for r in card.data.eval_results} == {
+        ("graz-sample", "subject 1", "test part of the first fold of its protocol (k-fold)")}
+    assert "| data license | GPL" in card.text
     capsys.readouterr()
     assert main(["evaluate", str(out), "--data", "graz-sample"]) == 0
     metrics = json.loads(capsys.readouterr().out)
