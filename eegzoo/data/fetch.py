@@ -95,6 +95,18 @@ class _Progress:
     def __init__(self, enabled: Optional[bool]) -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
 
+    @property
+    def stream(self) -> Any:
+        """Where a client's own progress output goes: our stderr when it is a real file
+        (a notebook's stream is not), else nowhere."""
+        if not self.enabled:
+            return subprocess.DEVNULL
+        try:
+            sys.stderr.fileno()
+        except (AttributeError, OSError, ValueError):
+            return subprocess.DEVNULL
+        return sys.stderr
+
     def say(self, message: str) -> None:
         if self.enabled:
             print(f"eegzoo: {message}", file=sys.stderr, flush=True)
@@ -142,8 +154,7 @@ def _pip_download(spec: DatasetSpec, source: PypiSource, dest: Path, progress: _
            "--progress-bar", "on" if progress.enabled else "off", source.requirement]
     progress.say(f"downloading {source.requirement} from PyPI (python -m pip download) for dataset '{spec.name}'")
     try:
-        done = subprocess.run(cmd, stdout=sys.stderr if progress.enabled else subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True, check=False)
+        done = subprocess.run(cmd, stdout=progress.stream, stderr=subprocess.PIPE, text=True, check=False)
     except OSError as err:
         raise DatasetError(f"Could not run pip ({err}); install it (python -m ensurepip), {_manual_route(spec)}") from err
     if done.returncode != 0:
@@ -166,7 +177,7 @@ def _apt_download(spec: DatasetSpec, source: DebianSource, dest: Path, progress:
             f"    eegzoo datasets fetch {spec.name} --archive PATH/{source.archive}"
         )
     progress.say(f"downloading {source.requirement} from Debian (apt-get download) for dataset '{spec.name}'")
-    done = subprocess.run([apt, "download", source.requirement], cwd=dest, stdout=sys.stderr if progress.enabled else subprocess.DEVNULL,
+    done = subprocess.run([apt, "download", source.requirement], cwd=dest, stdout=progress.stream,
                           stderr=subprocess.PIPE, text=True, check=False)
     if done.returncode != 0:
         hint = ("apt's package lists do not know this version: run `apt-get update` (as root) first"
