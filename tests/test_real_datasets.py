@@ -117,7 +117,7 @@ def test_cli_trains_and_evaluates_on_a_registered_dataset(tmp_path, capsys):
 
     out = tmp_path / "run"
     assert main(["train", "fblightconvnet", "--data", "graz-sample", "--out", str(out), "--epochs", "2", "--seed", "0"]) == 0
-    config = json.loads((out / "config.json").read_text())["config"]
+    config = json.loads((out / "config.json").read_text())  # constructor arguments at the top level
     assert config["n_chans"] == 4 and config["n_times"] == 1024 and config["sfreq"] == 256.0
     from huggingface_hub import ModelCard
 

@@ -169,3 +169,35 @@ def test_cli_list_info_schema(capsys):
     assert json.loads(capsys.readouterr().out)["title"] == "ModelSpec"
     assert cli_main(["info", "nope"]) == 2
     assert "Unknown model 'nope'" in capsys.readouterr().err
+
+
+def test_numpy_scalars_count_as_numbers():
+    import numpy as np
+
+    model = create_model("fblightconvnet", n_chans=np.int64(22), n_times=np.int32(1000), sfreq=np.float64(250.0))
+    assert (model.n_chans, model.n_times, model.sfreq) == (22, 1000, 250.0)
+    assert type(model.n_chans) is int and type(model.sfreq) is float
+    with pytest.raises(SpecError, match=r"field 'n_chans': Input should be a valid integer"):
+        create_model("fblightconvnet", n_chans=np.array([22, 3]))
+
+
+def test_an_invalid_builtin_spec_file_is_isolated_in_eegzoo_list(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    import eegzoo.registry.models as registry_models
+
+    for path in SPEC_FILES:
+        shutil.copy(path, tmp_path)
+    (tmp_path / "broken-net.toml").write_text('architecture = "fblightconvnet"\n[params]\nheads = "eight"\n')
+    monkeypatch.setattr(registry_models, "builtin_registry_dir", lambda: tmp_path)
+    try:
+        with pytest.warns(eegzoo.EEGZooPluginWarning, match=r"skipped an invalid spec file: Invalid spec in .*broken-net.toml"):
+            eegzoo.reload_registry()
+        assert cli_main(["list"]) == 0
+        listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+        assert listed == sorted(p.stem for p in SPEC_FILES)
+        with pytest.raises(SpecError, match=r"Model 'broken-net' cannot be created: (?s:.*)broken-net.toml(?s:.*)field 'params.heads'"):
+            create_model("broken-net")
+    finally:
+        monkeypatch.undo()
+        eegzoo.reload_registry()

@@ -233,3 +233,87 @@ def test_create_model_pretrained_checks_sha256_offline(tmp_path, monkeypatch):
             create_model("tiny-badsha", pretrained=True)
     finally:
         eegzoo.reload_registry()
+
+
+# ------------------------------------------------------------------ hand-edited folders and wrong locations
+def _edit_config(folder: Path, edit) -> None:
+    document = json.loads((folder / "config.json").read_text())
+    edit(document)
+    (folder / "config.json").write_text(json.dumps(document))
+
+
+def test_hand_edited_config_json_is_refused_naming_the_file_and_the_change(tmp_path):
+    model = small_model()
+    model.eegzoo_classes = ["left", "right"]
+    folder = save_pretrained(model, tmp_path / "m")
+    config = folder / "config.json"
+    original = config.read_text()
+
+    config.write_text(original.replace('"heads": 4,', '"heads": 4'))
+    with pytest.raises(WeightsError, match=rf"{config} is not valid JSON \(Expecting ',' delimiter at line \d+, column \d+\)"):
+        from_pretrained(folder)
+
+    config.write_text(original)
+    _edit_config(folder, lambda d: d.update(activation="torch.nn.GELU"))
+    with pytest.raises(WeightsError, match=rf"{config} does not match {folder / 'model.safetensors'} \(was it edited\?\): "
+                       r"activation='torch.nn.GELU' there, but the weights were saved with activation='torch.nn.modules.activation.ELU'"):
+        from_pretrained(folder)
+
+    config.write_text(original)
+    _edit_config(folder, lambda d: d.pop("heads"))
+    with pytest.raises(WeightsError, match=r"'heads' is missing \(the weights were saved with heads=4\)"):
+        from_pretrained(folder)
+
+    config.write_text(original)
+    _edit_config(folder, lambda d: d.update(heds=4))
+    with pytest.raises(WeightsError, match=r"'heds' is not an argument of fblightconvnet \(did you mean 'heads'\?\)"):
+        from_pretrained(folder)
+
+    config.write_text(original)
+    _edit_config(folder, lambda d: d["eegzoo"].update(classes=["left", "right", "feet"]))
+    with pytest.raises(WeightsError, match=r"'classes' lists 3 names \['left', 'right', 'feet'\] but the model has n_outputs=2"):
+        from_pretrained(folder)
+
+    config.write_text(original)
+    _edit_config(folder, lambda d: d.update(other_tool={"anything": 1}))  # other tools' keys are left alone
+    assert from_pretrained(folder).eegzoo_classes == ["left", "right"]
+
+
+def test_loading_refuses_other_signal_parameters_and_hyperparameters(tmp_path):
+    folder = save_pretrained(small_model(), tmp_path / "m")
+    with pytest.raises(WeightsError, match=r"These weights were saved for sfreq=250.0, not sfreq=200.0: resample your data to 250.0 Hz"):
+        from_pretrained(folder, sfreq=200.0)
+    with pytest.raises(WeightsError, match=r"saved for n_times=500, not n_times=600: crop or pad your trials to 500 samples"):
+        from_pretrained(folder, n_times=600)
+    with pytest.raises(WeightsError, match=r"saved with heads=4; loading cannot change it to 2. Only n_outputs \(a new head\) and runtime options \(fused, verbose\)"):
+        from_pretrained(folder, heads=2)
+    assert from_pretrained(folder, sfreq=250, heads=4, fused=False).fused is False  # same values and runtime options pass
+
+
+def test_missing_local_folders_are_reported_as_such(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    save_pretrained(small_model(), tmp_path / "runs" / "demo")
+    with pytest.raises(FileNotFoundError, match=r"No such file or folder: 'runs/demoo'. 'runs' has no 'demoo'; did you mean 'runs/demo'\?"):
+        from_pretrained("runs/demoo")
+    with pytest.raises(FileNotFoundError, match=r"No such file or folder: './nofolder'.$"):
+        from_pretrained("./nofolder")
+    with pytest.raises(FileNotFoundError, match=r"No such file or folder: '/no/such/dir/model'"):
+        from_pretrained("/no/such/dir/model")
+    with pytest.raises(FileNotFoundError, match=r"No such file or folder: 'mymodel'"):
+        from_pretrained("mymodel")
+    assert from_pretrained("runs/demo").n_chans == 3
+
+
+def test_push_to_hub_offline_says_the_hub_is_unreachable(tmp_path):
+    from huggingface_hub import HfApi
+
+    api = HfApi(endpoint="http://127.0.0.1:9", token="hf_not_a_real_token")  # nothing listens there
+    with pytest.raises(ConnectionError, match=r"The Hugging Face Hub is unreachable \(ConnectError: .*\), so nothing was uploaded to "
+                       r"owner/tiny. Check the network connection \(and a proxy, if any\), then call push_to_hub again"):
+        push_to_hub(small_model(), "owner/tiny", api=api)
+
+
+def test_push_to_hub_in_offline_mode_says_how_to_retry(monkeypatch):
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(ConnectionError, match=r"unreachable \(offline mode is on \(HF_HUB_OFFLINE=1\)\).*Unset HF_HUB_OFFLINE, then call push_to_hub again"):
+        push_to_hub(small_model(), "owner/tiny", token="hf_not_a_real_token")

@@ -1,11 +1,23 @@
-"""Plain JSON types from numpy values and nested containers."""
+"""Plain JSON types from numpy values and nested containers.
+
+Numpy is never imported here: a value can only be a numpy object if numpy is already
+loaded, so the helpers look it up in ``sys.modules`` (listing the zoo stays light)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
+
+def _is_numpy_scalar(value: Any) -> bool:
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(value, np.generic)
+
+
+def _is_numpy_array(value: Any) -> bool:
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(value, np.ndarray)
 
 
 def json_safe(value: Any) -> Any:
@@ -15,9 +27,9 @@ def json_safe(value: Any) -> Any:
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
-    if isinstance(value, np.ndarray):
+    if _is_numpy_array(value):
         return json_safe(value.tolist())
-    if isinstance(value, np.generic):
+    if _is_numpy_scalar(value):
         return value.item()
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
@@ -26,3 +38,18 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, float):
         return float(value)
     return str(value)
+
+
+def plain_scalars(value: Any) -> Any:
+    """Numpy scalars (``np.int64(22)``, ``np.float32(250.0)``) as Python numbers, in nested
+    dicts, lists and tuples too; everything else unchanged (arrays stay arrays, so
+    validation still refuses them)."""
+    if _is_numpy_scalar(value):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: plain_scalars(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_scalars(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(plain_scalars(v) for v in value)
+    return value

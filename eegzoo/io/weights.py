@@ -21,7 +21,8 @@ from eegzoo.core.files import atomic_write, atomic_write_text, file_sha256  # no
 
 
 class WeightsError(ValueError):
-    """A weights file is unreadable, corrupt, or does not fit the model."""
+    """Saved weights (or the config.json beside them) are unreadable, corrupt, edited, or do
+    not fit the model."""
 
 
 def tensors_sha256(tensors: Mapping[str, torch.Tensor]) -> str:

@@ -109,6 +109,39 @@ class ZooModel:
             raise TypeError(f"{location} holds a {type(model).__name__}, not a {cls.__name__}.")
         return model
 
+    # huggingface_hub's ModelHubMixin hooks, with its signatures, so tools written for the
+    # mixin (and braindecode's conventions) can drive zoo models. Loading stays strict.
+    def _save_pretrained(self, save_directory: str | os.PathLike) -> None:
+        """ModelHubMixin hook: write this model's files into ``save_directory``."""
+        _hub_io().save_pretrained(self, save_directory)  # type: ignore[arg-type]
+
+    @classmethod
+    def _from_pretrained(
+        cls,
+        *,
+        model_id: str,
+        revision: str | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        force_download: bool = False,
+        local_files_only: bool = False,
+        token: str | bool | None = None,
+        map_location: str = "cpu",
+        strict: bool = True,
+        **model_kwargs: Any,
+    ) -> nn.Module:
+        """ModelHubMixin hook: load ``model_id`` (folder or Hub id) as :meth:`from_pretrained`
+        does. ``strict=False`` is refused: eegzoo never loads weights partially."""
+        if not strict:
+            raise ValueError(
+                "eegzoo loads weights strictly (strict=False is not supported); use "
+                "from_pretrained(..., n_outputs=k) to replace the head."
+            )
+        model = cls.from_pretrained(
+            model_id, revision=revision, cache_dir=cache_dir, force_download=force_download,
+            local_files_only=local_files_only, token=token, **model_kwargs,
+        )
+        return model.to(map_location)
+
     def reset_head(self, n_outputs: int) -> None:
         """Replace the final layer by a freshly initialised one with ``n_outputs`` outputs
         (the body is kept: fine-tune on a new label set)."""

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from eegzoo.core.errors import RegistryError, SpecError, format_validation_error, unknown_names_message
 from eegzoo.registry.plugins import EEGZooPluginWarning, PluginRecord, load_entry_points, register_plugin_group
+from eegzoo.core.jsonsafe import plain_scalars
 from eegzoo.registry.spec_files import builtin_registry_dir, read_spec_file, spec_files
 from eegzoo.specs.eegnet import EEGNetParams
 from eegzoo.specs.fbcnet import FBCNetParams
@@ -50,6 +51,12 @@ class Architecture:
     build: Builder
     params_model: type[BaseModel]
     source: str
+
+    def params_model_for(self, spec: ModelSpec | None) -> type[BaseModel]:
+        """The parameters model of one variant: block-sequence specs declare their own
+        hyperparameters (see :meth:`eegzoo.specs.ArchitectureParams.for_spec`)."""
+        for_spec = getattr(self.params_model, "for_spec", None)
+        return for_spec(spec) if spec is not None and for_spec is not None else self.params_model
 
 
 @dataclass(frozen=True)
@@ -152,13 +159,16 @@ def _build_sequential(params: SequentialParams, spec: ModelSpec) -> nn.Module:
 
 
 # ------------------------------------------------------------------ spec files
-def validate_params(arch: Architecture, arguments: dict[str, Any], source: str, spec: ModelSpec | None = None) -> BaseModel:
-    """Validate constructor arguments with the architecture's params model."""
+def validate_params(
+    arch: Architecture, arguments: dict[str, Any], source: str, spec: ModelSpec | None = None, point_at_spec: bool = True
+) -> BaseModel:
+    """Validate constructor arguments with the parameters model of ``spec``'s variant.
+    Numpy scalars (``np.int64(22)``, what arrays and mne give) count as Python numbers."""
     try:
-        return arch.params_model.model_validate(arguments)
+        return arch.params_model_for(spec).model_validate(plain_scalars(arguments))
     except ValidationError as err:
         message = format_validation_error(err, source)
-        if spec is not None:  # point at the table the user wrote the value in
+        if spec is not None and point_at_spec:  # point at the table the user wrote the value in
             for key in spec.params:
                 message = message.replace(f"field '{key}", f"field 'params.{key}")
             for key in SignalDefaults.model_fields:
@@ -376,12 +386,11 @@ def resolve_arguments(spec: ModelSpec, overrides: dict[str, Any]) -> dict[str, A
 def build_from_spec(spec: ModelSpec, overrides: dict[str, Any], source: str) -> nn.Module:
     """Validate ``overrides`` against the spec's architecture and build the module."""
     arch = get_architecture(spec.architecture)
-    unknown = [k for k in overrides if k not in arch.params_model.model_fields]
+    fields = list(arch.params_model_for(spec).model_fields)
+    unknown = [k for k in overrides if k not in fields]
     if unknown:
-        raise SpecError(
-            f"{source}: " + unknown_names_message(unknown, list(arch.params_model.model_fields), "argument")
-        )
-    params = validate_params(arch, resolve_arguments(spec, overrides), source)
+        raise SpecError(f"{source}: " + unknown_names_message(unknown, fields, "argument"))
+    params = validate_params(arch, resolve_arguments(spec, overrides), source, spec=spec, point_at_spec=False)
     model = arch.build(params, spec)
     model.eegzoo_spec = spec  # type: ignore[assignment]
     model.eegzoo_params = params  # type: ignore[assignment]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from typing import Any, ClassVar, Literal, Optional, Union
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
@@ -34,6 +34,8 @@ def check_fbcnet_window(n_times: int, stride_factor: int, temporal_layer: str) -
 
 class FBCNetParams(SignalArguments):
     """Every constructor argument of :class:`eegzoo.models.FBCNet`, typed and checked."""
+
+    runtime_options: ClassVar[frozenset[str]] = frozenset({"fused"})
 
     n_bands: Union[StrictInt, None, list[tuple[StrictFloat, StrictFloat]]] = Field(
         default=9, description="int N (N bands over 4-40 Hz), null (nine 4 Hz bands) or [[low, high], ...]"

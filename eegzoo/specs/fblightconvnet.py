@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from typing import Any, ClassVar, Literal, Optional, Union
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
 from eegzoo.core.bands import check_bands, divisors, resolve_bands
-from eegzoo.specs.model import Frozen
+from eegzoo.specs.model import ArchitectureParams, Frozen
 
 
 class FilterParameters(Frozen):
@@ -23,8 +23,10 @@ class FilterParameters(Frozen):
     fir_design: Literal["firwin", "firwin2"] = "firwin"
 
 
-class FBLightConvNetParams(Frozen):
+class FBLightConvNetParams(ArchitectureParams):
     """Every constructor argument of :class:`eegzoo.models.FBLightConvNet`, typed and checked."""
+
+    runtime_options: ClassVar[frozenset[str]] = frozenset({"fused", "verbose"})
 
     n_chans: Optional[StrictInt] = Field(default=None, ge=1)
     n_outputs: Optional[StrictInt] = Field(default=None, ge=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal, Optional
+from typing import Any, ClassVar, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
@@ -16,6 +16,24 @@ class Frozen(BaseModel):
     """Immutable, and unknown fields are errors (a typo in a spec file never passes)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ArchitectureParams(Frozen):
+    """Base of every architecture's validated hyperparameters. The class variables let an
+    architecture describe itself to generic code (Hub I/O) instead of that code naming models."""
+
+    #: Arguments that change how a model computes, not what its weights mean: they may
+    #: differ from the saved ones when loading (e.g. ``fused``). All others may not.
+    runtime_options: ClassVar[frozenset[str]] = frozenset()
+
+    def constructor_kwargs(self) -> dict[str, Any]:
+        return self.model_dump()
+
+    @classmethod
+    def for_spec(cls, spec: "ModelSpec") -> type["ArchitectureParams"]:
+        """The parameters model of one registered variant (the class itself, unless the
+        variant declares hyperparameters of its own, as block-sequence specs do)."""
+        return cls
 
 
 class SignalDefaults(Frozen):

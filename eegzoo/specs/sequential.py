@@ -6,10 +6,10 @@ from typing import Any, Optional
 
 from pydantic import Field, StrictFloat, StrictInt
 
-from eegzoo.specs.model import Frozen
+from eegzoo.specs.model import ArchitectureParams
 
 
-class SequentialParams(Frozen):
+class SequentialParams(ArchitectureParams):
     """Signal parameters of a block-sequence model (its layers come from the spec's blocks)."""
 
     n_chans: StrictInt = Field(ge=1)
@@ -17,6 +17,3 @@ class SequentialParams(Frozen):
     n_times: StrictInt = Field(ge=1)
     sfreq: StrictFloat = Field(gt=0)
     chs_info: Optional[list[dict[str, Any]]] = None
-
-    def constructor_kwargs(self) -> dict[str, Any]:
-        return self.model_dump()

@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from pydantic import Field, StrictFloat, StrictInt, model_validator
 
-from eegzoo.specs.model import Frozen
+from eegzoo.specs.model import ArchitectureParams
 
 #: braindecode class paths found in braindecode ``config.json`` files -> eegzoo's equivalents.
 BRAINDECODE_CLASS_PATHS = {
@@ -29,7 +29,7 @@ def class_as_path(value: Any) -> Any:
     return value
 
 
-class SignalArguments(Frozen):
+class SignalArguments(ArchitectureParams):
     """``n_chans``/``chs_info``, ``n_times``/``input_window_seconds``/``sfreq`` and
     ``n_outputs``, as braindecode's models take them."""
 
@@ -51,6 +51,3 @@ class SignalArguments(Frozen):
         if self.n_times is None and self.input_window_seconds is not None and self.sfreq is not None:
             return round(self.input_window_seconds * self.sfreq)
         return self.n_times
-
-    def constructor_kwargs(self) -> dict[str, Any]:
-        return self.model_dump()
