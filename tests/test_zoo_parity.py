@@ -49,12 +49,15 @@ def test_logits_match_braindecode_in_eval_and_train_mode(arch, name):
     torch.testing.assert_close(train_logits(model, t["x"], arch), t["logits_train"], rtol=0, atol=TOL)
 
 
-@pytest.mark.parametrize("name", sorted(META["fbcnet"]["configs"]))
-def test_fbcnet_plain_path_matches_braindecode(name):
-    model, t = reference_model("fbcnet", name, fused=False)
+UNFUSED = [(arch, name) for arch, name in CASES if arch in ("eegnet", "fbcnet")]
+
+
+@pytest.mark.parametrize("arch,name", UNFUSED, ids=[f"{a}-{n}" for a, n in UNFUSED])
+def test_plain_path_matches_braindecode(arch, name):
+    model, t = reference_model(arch, name, fused=False)
     with torch.no_grad():
         torch.testing.assert_close(model.eval()(t["x"]), t["logits_eval"], rtol=0, atol=TOL)
-    torch.testing.assert_close(train_logits(model, t["x"], "fbcnet"), t["logits_train"], rtol=0, atol=TOL)
+    torch.testing.assert_close(train_logits(model, t["x"], arch), t["logits_train"], rtol=0, atol=TOL)
 
 
 @pytest.mark.parametrize("arch,name", CASES, ids=[f"{a}-{n}" for a, n in CASES])

@@ -124,10 +124,21 @@ def spectral_bandwise_filter(
         mixed = torch.matmul(weight.reshape(n_bands * depth, n_chans), spectrum)  # (B, O, 2K) real
         mixed = torch.view_as_complex(mixed.view(batch, n_bands, depth, n_freqs, 2))
         kernels = bank.kernel_spectra(n_fft, x.device, mixed.dtype)  # (nb, K)
-        out = torch.fft.irfft(mixed * kernels[:, None, :], n=n_fft)[..., :n_times]
-    else:
-        out = torch.matmul(weight, bank(x))  # (B, nb, depth, T)
-    out = out.reshape(batch, n_bands * depth, n_times)
-    if bias is not None:
-        out = out + bias.to(out.dtype)[:, None]
-    return out
+        mixed = mixed * kernels[:, None, :]
+        # Without autograd the bias goes into the DC bin (a constant in time is bias * n_fft
+        # there), saving a pass over the output; with autograd it is added in time.
+        bias_at_dc = bias is not None and not mixed.requires_grad
+        if bias_at_dc:
+            mixed[..., 0] += bias.to(x.dtype).view(n_bands, depth) * n_fft
+        out = torch.fft.irfft(mixed, n=n_fft)[..., :n_times].reshape(batch, n_bands * depth, n_times)
+        if bias is not None and not bias_at_dc:
+            out = out + bias.to(out.dtype)[:, None]
+        return out
+    filtered = bank(x).reshape(batch * n_bands, n_chans, n_times)
+    weight = weight.expand(batch, n_bands, depth, n_chans).reshape(batch * n_bands, depth, n_chans)
+    if bias is None:
+        out = torch.bmm(weight, filtered)
+    else:  # the bias rides along in the matrix product (no extra pass over the output)
+        bias = bias.to(x.dtype).view(1, n_bands, depth, 1).expand(batch, n_bands, depth, 1)
+        out = torch.baddbmm(bias.reshape(batch * n_bands, depth, 1), weight, filtered)
+    return out.reshape(batch, n_bands * depth, n_times)

@@ -57,7 +57,11 @@ class VarPool(nn.Module):
         # Two-pass variance as a dot product: same precision as torch.var, several times
         # faster on CPU (torch.var's innermost-axis kernel is slow), forward and backward.
         centred = windows - windows.mean(dim=-1, keepdim=True)
-        out = torch.linalg.vecdot(centred, centred) / (self.win_len - (1 if self.unbiased else 0))
+        if centred.requires_grad:
+            squares = torch.linalg.vecdot(centred, centred)
+        else:  # a reduction kernel, without vecdot's product tensor (one pass less)
+            squares = torch.linalg.vector_norm(centred, dim=-1).square()
+        out = squares / (self.win_len - (1 if self.unbiased else 0))
         if self.std:
             out = torch.sqrt(out)
         if self.clamp is not None:

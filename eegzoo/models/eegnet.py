@@ -10,6 +10,7 @@ from torch import nn
 
 from eegzoo.blocks.depthwise_spatial_conv import DepthwiseSpatialConv
 from eegzoo.blocks.depthwise_temporal_conv import DepthwiseTemporalConv
+from eegzoo.blocks.fft_correlate import fft_correlate
 from eegzoo.blocks.max_norm import MaxNormLinear
 from eegzoo.core.jsonsafe import json_safe
 from eegzoo.core.signal import resolve_signal_params
@@ -51,6 +52,12 @@ class EEGNet(SignalModel, nn.Module):
             (``final_layer.linearconstraint``) instead of the convolution.
         norm_rate: max L2 norm of the linear classifier's rows.
         third_kernel_size: deprecated and ignored (warns), kept for compatibility.
+        fused: run the temporal and separable convolutions through the FFT
+            (:func:`eegzoo.blocks.fft_correlate.fft_correlate`), and in eval mode apply the
+            spatial filters before the temporal ones (both are linear and the frozen batch
+            norm between them is affine, so they commute: the long convolution then runs
+            over ``F1 * D`` spatial maps instead of ``F1 * n_chans`` pairs). Same numbers to
+            float rounding, faster; ``False`` runs braindecode's convolutions.
 
     ``model(x)`` returns raw logits ``(B, n_outputs)``; ``return_features=True`` returns
     ``{"features": (B, F2, 1, T_out), "logits": ...}``: the map the classifier takes
@@ -87,6 +94,7 @@ class EEGNet(SignalModel, nn.Module):
         input_window_seconds: float | None = None,
         sfreq: float | None = None,
         third_kernel_size: Any = None,
+        fused: bool = True,
     ) -> None:
         super().__init__()
         signal = resolve_signal_params(
@@ -130,6 +138,7 @@ class EEGNet(SignalModel, nn.Module):
         self.drop_prob = drop_prob
         self.final_layer_with_constraint = final_layer_with_constraint
         self.norm_rate = norm_rate
+        self.fused = fused
         self.final_conv_length = check_eegnet_lengths(
             signal.n_times, kernel_length, depthwise_kernel_length, pool1_kernel_size,
             pool2_kernel_size, final_conv_length, final_layer_with_constraint,
@@ -185,10 +194,39 @@ class EEGNet(SignalModel, nn.Module):
         return head
 
     # ------------------------------------------------------------------ forward
+    def _spatial_then_temporal(self, x: torch.Tensor) -> torch.Tensor:
+        """Eval-mode temporal conv + batch norm + depthwise spatial conv, in the cheaper
+        order: map ``o`` (of temporal filter ``f = o // D``) is
+        ``scale_f * h_f * (w_o . x) + shift_f * sum(w_o)``."""
+        bn = self.bnorm_temporal
+        scale = torch.rsqrt(bn.running_var + bn.eps)
+        shift = -bn.running_mean * scale
+        if bn.weight is not None:
+            scale, shift = scale * bn.weight, shift * bn.weight + bn.bias
+        spatial = self.conv_spatial.weight[:, 0, :, 0]  # (F1 * D, n_chans)
+        temporal = self.conv_temporal.weight[:, 0]  # (F1, 1, K)
+        kernels = (temporal * scale[:, None, None]).repeat_interleave(self.D, dim=0)
+        bias = shift.repeat_interleave(self.D) * spatial.sum(1)
+        mixed = torch.matmul(spatial, x)  # (B, F1 * D, T)
+        out = fft_correlate(mixed, kernels[:, 0], self.kernel_length // 2) + bias[:, None]
+        return out.unsqueeze(2)
+
     def _body(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.bnorm_temporal(self.conv_temporal(x.unsqueeze(1)))
-        x = self.drop_1(self.pool_1(self.elu_1(self.bnorm_1(self.conv_spatial(x)))))
-        x = self.conv_separable_point(self.conv_separable_depth(x))
+        bn = self.bnorm_temporal
+        if not self.fused:  # braindecode's operations, one by one
+            x = self.conv_spatial(bn(self.conv_temporal(x.unsqueeze(1))))
+        elif not bn.training and bn.track_running_stats:
+            x = self._spatial_then_temporal(x)
+        else:
+            temporal = fft_correlate(x.unsqueeze(1), self.conv_temporal.weight[:, :, 0], self.kernel_length // 2)
+            x = self.conv_spatial(bn(temporal))
+        x = self.drop_1(self.pool_1(self.elu_1(self.bnorm_1(x))))
+        depth = self.conv_separable_depth
+        if self.fused:
+            x = fft_correlate(x, depth.weight[:, :, 0], self.depthwise_kernel_length // 2)
+        else:
+            x = depth(x)
+        x = self.conv_separable_point(x)
         return self.drop_2(self.pool_2(self.elu_2(self.bnorm_2(x))))
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
@@ -258,5 +296,6 @@ class EEGNet(SignalModel, nn.Module):
                 "chs_info": self._chs_info,
                 "input_window_seconds": None,
                 "sfreq": self.sfreq,
+                "fused": self.fused,
             }
         )

@@ -66,6 +66,7 @@ class EEGNetParams(SignalArguments):
     drop_prob: StrictFloat = Field(default=0.25, ge=0, lt=1)
     final_layer_with_constraint: StrictBool = False
     norm_rate: StrictFloat = Field(default=0.25, gt=0)
+    fused: StrictBool = Field(default=True, description="eval mode: spatial filters before temporal ones (same numbers, faster)")
 
     @field_validator("activation", mode="before")
     @classmethod
