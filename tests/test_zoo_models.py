@@ -250,3 +250,15 @@ def test_cli_export_of_a_registered_model(tmp_path, capsys):
     assert "input (batch, 22, 256)" in capsys.readouterr().out
     program = torch.export.load(str(tmp_path / "m.pt2"))
     assert program.module()(torch.randn(1, 22, 256)).shape == (1, 4)
+
+
+def test_models_sized_from_data_follow_the_papers_durations():
+    from eegzoo.sklearn import data_sized_model
+
+    eegnet = data_sized_model("eegnet", 8, 512, 128.0, 3)
+    assert eegnet.kernel_length == 64  # half the sampling rate
+    shallow = data_sized_model("shallowfbcspnet", 8, 512, 128.0, 3)
+    assert (shallow.filter_time_length, shallow.pool_time_length, shallow.pool_time_stride) == (13, 38, 8)
+    shallow = data_sized_model("shallowfbcspnet", 22, 1000, 250.0, 4)
+    assert (shallow.filter_time_length, shallow.pool_time_length, shallow.pool_time_stride) == (25, 75, 15)
+    assert data_sized_model("fbcnet", 3, 500, 250.0, 2).stride_factor == 4

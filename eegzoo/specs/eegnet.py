@@ -73,6 +73,12 @@ class EEGNetParams(SignalArguments):
     def _activation_as_path(cls, value: Any) -> Any:
         return class_as_path(value)
 
+    @classmethod
+    def sized_for_signal(cls, n_times: int, sfreq: float) -> dict[str, Any]:
+        """Hyperparameters that follow the data when a fresh model is sized from it: the
+        temporal kernel spans half a second (the paper: half the sampling rate, 64 at 128 Hz)."""
+        return {"kernel_length": max(2, round(sfreq / 2))}
+
     @field_validator("final_conv_length")
     @classmethod
     def _positive_length(cls, value: Any) -> Any:

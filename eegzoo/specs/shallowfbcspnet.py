@@ -63,6 +63,17 @@ class ShallowFBCSPNetParams(SignalArguments):
     def _as_path(cls, value: Any) -> Any:
         return class_as_path(value)
 
+    @classmethod
+    def sized_for_signal(cls, n_times: int, sfreq: float) -> dict[str, Any]:
+        """Hyperparameters that follow the data when a fresh model is sized from it: the
+        paper's durations at 250 Hz (25-sample = 0.1 s filters, 75-sample = 0.3 s pooling every
+        15 samples = 0.06 s) at the data's rate."""
+        return {
+            "filter_time_length": max(1, round(0.1 * sfreq)),
+            "pool_time_length": max(1, round(0.3 * sfreq)),
+            "pool_time_stride": max(1, round(0.06 * sfreq)),
+        }
+
     @field_validator("final_conv_length")
     @classmethod
     def _positive_length(cls, value: Any) -> Any:
