@@ -186,6 +186,30 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.out, quick=args.quick)
 
 
+def _names(values: list[str] | None) -> list[str] | None:
+    """``--models a b`` and ``--models a,b`` alike."""
+    return None if values is None else [n for v in values for n in v.split(",") if n]
+
+
+def _cmd_benchmark(args: argparse.Namespace) -> int:
+    from eegzoo.benchmark import run_benchmark
+
+    def report(done: int, total: int, cell, result, cached: bool) -> None:
+        correct = sum(t == p for t, p in zip(result["y_true"], result["y_pred"]))
+        c = cell.config
+        print(f"[{done}/{total}] {c['method']['name']} on {c['dataset']} subject {c['subject']} seed {c['seed']}: "
+              f"accuracy {correct / len(result['y_true']):.3f}" + (" (cached)" if cached else f", fit {sum(result['fit_seconds']):.1f} s"),
+              flush=True)
+
+    result = run_benchmark(
+        _names(args.models), _names(args.datasets), args.seeds, args.out, _names(args.baselines),
+        recipe=args.recipe, epochs=args.epochs, n_jobs=args.n_jobs, backend=args.backend, report=report,
+    )
+    print(result.markdown)
+    print(f"{len(result.cells)} cells in {result.seconds:.0f} s; " + ", ".join(str(p) for p in result.files.values()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eegzoo", description="A declarative model zoo for EEG.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -254,6 +278,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="extract again even if the cached files are intact")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=_cmd_datasets_fetch)
+    p = sub.add_parser("benchmark", help="zoo models next to classic baselines under each dataset's protocol")
+    p.add_argument("--models", nargs="+", default=["fblightconvnet"], help="registered models (space or comma separated)")
+    p.add_argument("--datasets", nargs="+", default=None, help="registered datasets (default: every offline dataset with a task)")
+    p.add_argument("--baselines", nargs="*", default=["csp-lda", "ts-lr", "means-slda"], help="classic pipelines (none: --baselines)")
+    p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
+    p.add_argument("--out", default="runs/benchmark", help="output folder; finished cells are cached there (default: runs/benchmark)")
+    p.add_argument("--recipe", default="benchmark", help="training recipe of the zoo models (default: benchmark)")
+    p.add_argument("--epochs", type=int, default=None, help="maximum epochs (default: the recipe's)")
+    p.add_argument("--n-jobs", type=int, default=-1, help="parallel jobs (default: all cores)")
+    p.add_argument("--backend", default=None, help="joblib backend: loky (default), threading, or a cluster backend (dask, ray)")
+    p.set_defaults(func=_cmd_benchmark)
     p = sub.add_parser("demo", help="the end-to-end demo")
     p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")
     p.add_argument("--quick", action="store_true", help="fewer trials/epochs (for CI)")

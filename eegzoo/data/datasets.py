@@ -157,7 +157,7 @@ def _epochs_from_raw(spec: DatasetSpec, raw: mne.io.BaseRaw, label: str) -> mne.
     event_id = {cls: i + 1 for i, cls in enumerate(classes) if i + 1 in set(events[:, 2])}
     epochs = mne.Epochs(
         raw, events, event_id, tmin=window.tmin, tmax=window.tmin + (spec.n_times - 1) / spec.recording.sfreq,
-        baseline=None, preload=True, reject_by_annotation=spec.recording.reject_by_annotation, verbose="error",
+        baseline=window.baseline, preload=True, reject_by_annotation=spec.recording.reject_by_annotation, verbose="error",
         on_missing="ignore",
     )
     if len(epochs) < len(events):
@@ -208,7 +208,8 @@ def _read_ts(spec: DatasetSpec, path: Path) -> mne.EpochsArray:
     events = np.column_stack([np.arange(len(codes)) * n_times, np.zeros(len(codes), int), codes]).astype(int)
     info = mne.create_info(list(rec.ch_names), rec.sfreq, rec.types)
     event_id = {cls: i + 1 for i, cls in enumerate(classes) if i + 1 in set(codes)}
-    return mne.EpochsArray(data, info, events=events, tmin=spec.epochs.tmin, event_id=event_id, baseline=None, verbose="error")
+    return mne.EpochsArray(data, info, events=events, tmin=spec.epochs.tmin, event_id=event_id,
+                           baseline=spec.epochs.baseline, verbose="error")
 
 
 def _check_volts(spec: DatasetSpec, data: np.ndarray, label: str) -> None:

@@ -154,11 +154,18 @@ class EpochWindow(Frozen):
         default=None, gt=0,
         description="cut a window every `step` seconds within each event's annotation (e.g. a resting-state run)",
     )
+    baseline: Optional[tuple[StrictFloat, StrictFloat]] = Field(
+        default=None,
+        description="subtract each channel's mean over [a, b] s of every trial (mne's baseline correction), "
+        "e.g. the whole window to remove an amplifier's DC offset that carries no information",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> "EpochWindow":
         if self.tmax <= self.tmin:
             raise ValueError(f"tmax={self.tmax} must be greater than tmin={self.tmin}.")
+        if self.baseline is not None and not self.tmin <= self.baseline[0] < self.baseline[1] <= self.tmax:
+            raise ValueError(f"baseline={list(self.baseline)} must be an interval inside the window [{self.tmin}, {self.tmax}].")
         return self
 
     def n_times(self, sfreq: float) -> int:

@@ -77,7 +77,7 @@ class EEGNetParams(SignalArguments):
     def sized_for_signal(cls, n_times: int, sfreq: float) -> dict[str, Any]:
         """Hyperparameters that follow the data when a fresh model is sized from it: the
         temporal kernel spans half a second (the paper: half the sampling rate, 64 at 128 Hz)."""
-        return {"kernel_length": max(2, round(sfreq / 2))}
+        return {"kernel_length": max(2, min(round(sfreq / 2), n_times))}
 
     @field_validator("final_conv_length")
     @classmethod

@@ -68,11 +68,10 @@ class ShallowFBCSPNetParams(SignalArguments):
         """Hyperparameters that follow the data when a fresh model is sized from it: the
         paper's durations at 250 Hz (25-sample = 0.1 s filters, 75-sample = 0.3 s pooling every
         15 samples = 0.06 s) at the data's rate."""
-        return {
-            "filter_time_length": max(1, round(0.1 * sfreq)),
-            "pool_time_length": max(1, round(0.3 * sfreq)),
-            "pool_time_stride": max(1, round(0.06 * sfreq)),
-        }
+        filter_length = max(1, round(0.1 * sfreq))
+        pool_length = max(1, min(round(0.3 * sfreq), n_times - filter_length + 1))  # a short trial: one window
+        return {"filter_time_length": filter_length, "pool_time_length": pool_length,
+                "pool_time_stride": max(1, min(round(0.06 * sfreq), pool_length))}
 
     @field_validator("final_conv_length")
     @classmethod
