@@ -18,6 +18,8 @@ from eegzoo.core.version import __version__
 _PUBLIC: dict[str, str] = {
     # names and specs (torch-free)
     "EEGZooPluginWarning": "eegzoo.registry",
+    "InputContract": "eegzoo.specs",
+    "InputContractWarning": "eegzoo.core.errors",
     "RegistryError": "eegzoo.core.errors",
     "SpecError": "eegzoo.core.errors",
     "TruncationWarning": "eegzoo.core.signal",
@@ -59,6 +61,8 @@ _PUBLIC: dict[str, str] = {
     "inference_module": "eegzoo.io.export",
     "create_model": "eegzoo.api",
     "from_pretrained": "eegzoo.api",
+    "predict": "eegzoo.api",
+    "predict_proba": "eegzoo.api",
     "push_to_hub": "eegzoo.api",
     "save_pretrained": "eegzoo.api",
 }
@@ -84,9 +88,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static analysers see the real names
-    from eegzoo.api import create_model, from_pretrained, push_to_hub, save_pretrained
+    from eegzoo.api import create_model, from_pretrained, predict, predict_proba, push_to_hub, save_pretrained
     from eegzoo.blocks import FilterBank, LightweightAttention, SpatialConv, VarPool, spectral_spatial_filter
-    from eegzoo.core.errors import DatasetError, RegistryError, SpecError
+    from eegzoo.core.errors import DatasetError, InputContractWarning, RegistryError, SpecError
     from eegzoo.data import fetch_dataset, load_dataset
     from eegzoo.core.signal import TruncationWarning
     from eegzoo.io.export import InferenceFBLightConvNet, export_model, inference_module
@@ -109,6 +113,7 @@ if TYPE_CHECKING:  # static analysers see the real names
         EEGNetParams,
         FBCNetParams,
         FBLightConvNetParams,
+        InputContract,
         MeasuredResult,
         ModelSpec,
         ShallowFBCSPNetParams,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import os
+import sys
 
 from pydantic import ValidationError
 
@@ -43,3 +45,19 @@ class RegistryError(KeyError):
 class DatasetError(RuntimeError):
     """A dataset cannot be fetched or loaded (unreachable registry, sha256 mismatch, corrupt
     cache, files that do not match their spec); the message names the command or fix."""
+
+
+class InputContractWarning(UserWarning):
+    """Input data were converted to match what a model was trained on (e.g. volts to
+    microvolts, channel names matched ignoring case); the message says what and how to
+    make the data match so that no conversion is needed."""
+
+
+def caller_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first caller outside eegzoo, so
+    that it names the user's line however deep inside eegzoo it is raised."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level

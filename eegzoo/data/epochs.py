@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import mne
 import numpy as np
-import scipy.signal
 import torch
 from torch import nn
 
+from eegzoo.data.preparation import expected_input, prepare_epochs, recorded_classes, typical_amplitude
+from eegzoo.specs.input import InputContract
 from eegzoo.specs.model import ModelSpec
 
 
@@ -27,6 +29,8 @@ class EEGDataset(torch.utils.data.Dataset):
     ch_names: list[str]
     sfreq: float
     info: dict[str, Any] = field(default_factory=dict)
+    #: how the trials were prepared (channels, rate, window, unit, standardisation)
+    contract: InputContract | None = None
 
     def __len__(self) -> int:
         return len(self.y)
@@ -34,45 +38,16 @@ class EEGDataset(torch.utils.data.Dataset):
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         return self.X[i], self.y[i]
 
-
-def _target(model_or_spec: nn.Module | ModelSpec | str) -> tuple[int, float, int, list[str] | None]:
-    """(n_chans, sfreq, n_times, channel names or None) a model expects."""
-    if isinstance(model_or_spec, str):
-        from eegzoo.registry import model_spec
-
-        model_or_spec = model_spec(model_or_spec)
-    if isinstance(model_or_spec, ModelSpec):
-        s = model_or_spec.signal
-        if None in (s.n_chans, s.sfreq, s.n_times):
-            raise ValueError(f"Spec '{model_or_spec.name}' does not fix n_chans, sfreq and n_times; pass a built model.")
-        return s.n_chans, s.sfreq, s.n_times, s.ch_names
-    chs = getattr(model_or_spec, "chs_info", None)
-    names = [c["ch_name"] for c in chs] if chs else None
-    return model_or_spec.n_chans, float(model_or_spec.sfreq), model_or_spec.n_times, names
-
-
-def exponential_moving_standardize(x: np.ndarray, factor_new: float = 1e-3, init_block_size: int = 1000, eps: float = 1e-4) -> np.ndarray:
-    """Per channel, subtract an exponential moving mean and divide by the exponential moving
-    standard deviation (``(..., n_times)``; causal, as used for online decoding)."""
-    b, a = [factor_new], [1.0, factor_new - 1.0]
-    init = x[..., :init_block_size]
-    mean0, var0 = init.mean(-1, keepdims=True), init.var(-1, keepdims=True)
-    zi_mean = scipy.signal.lfilter_zi(b, a) * mean0
-    means = scipy.signal.lfilter(b, a, x, axis=-1, zi=zi_mean)[0]
-    demeaned = x - means
-    zi_var = scipy.signal.lfilter_zi(b, a) * var0
-    variances = scipy.signal.lfilter(b, a, demeaned**2, axis=-1, zi=zi_var)[0]
-    return demeaned / np.maximum(np.sqrt(variances), eps)
-
-
-def _standardize(x: np.ndarray, how: str | None) -> np.ndarray:
-    if how is None:
-        return x
-    if how == "trial":
-        return (x - x.mean(-1, keepdims=True)) / np.maximum(x.std(-1, keepdims=True), 1e-8)
-    if how == "ems":
-        return exponential_moving_standardize(x)
-    raise ValueError(f"standardize must be None, 'trial' or 'ems', got {how!r}.")
+    def input_contract(self) -> InputContract:
+        """How the trials were prepared: the record of :func:`from_epochs`, or for trials
+        prepared by hand what the tensors show (channels, rate, length, typical amplitude;
+        unit and standardisation unknown)."""
+        if self.contract is not None:
+            return self.contract
+        return InputContract(
+            n_chans=int(self.X.shape[1]), ch_names=list(self.ch_names) or None, sfreq=float(self.sfreq),
+            n_times=int(self.X.shape[2]), amplitude=typical_amplitude(self.X.numpy()) if len(self.X) else None,
+        )
 
 
 def from_epochs(
@@ -81,74 +56,154 @@ def from_epochs(
     *,
     resample: bool = True,
     length: Literal["error", "crop", "pad"] = "error",
-    standardize: Literal["trial", "ems"] | None = None,
-    scale: float = 1e6,
+    standardize: Literal["auto", "trial", "ems"] | None = "auto",
+    scale: float | Literal["auto"] = "auto",
     classes: Sequence[str] | None = None,
 ) -> EEGDataset:
     """Prepare ``epochs`` for a model (or spec / registered name).
 
+    A model trained by :func:`eegzoo.training.fit` records how its training data were
+    prepared (``model.eegzoo_input``, saved in ``config.json``); the defaults apply that
+    record, so test data are prepared exactly like the training data.
+
     - Channels are picked by name in the model's order when it knows its channel names
-      (``chs_info`` / the spec's ``ch_names``); a missing channel is an error that lists
-      them. Otherwise the EEG channels are used in recorded order and must number n_chans.
+      (recorded, ``chs_info`` or the spec's ``ch_names``), ignoring case with an
+      :class:`~eegzoo.core.errors.InputContractWarning` if needed; a missing channel is an
+      error that lists them. Otherwise the EEG channels are used in recorded order and must
+      number n_chans.
     - ``resample=True`` resamples to the model's sfreq with mne; ``False`` makes a
       different rate an error.
-    - The window must have ``n_times`` samples: ``length="crop"`` keeps the first
-      ``n_times``, ``"pad"`` zero-pads at the end; the default refuses a mismatch.
-    - ``scale`` multiplies the data (mne stores volts; 1e6 gives microvolts), then
-      ``standardize`` ("trial": per trial and channel; "ems": exponential moving).
-    - Labels: classes are the ``event_id`` names ordered by event code (or ``classes``);
-      ``y`` holds their indices.
+    - Window: a recorded window (tmin/tmax around the event) is cut from epochs that cover
+      it. Otherwise the epochs must have ``n_times`` samples: ``length="crop"`` keeps the
+      first ``n_times``, ``"pad"`` zero-pads at the end; the default refuses a mismatch.
+    - ``scale`` multiplies the data (mne stores volts; ``"auto"``: the recorded scale, else
+      1e6, microvolts). Data whose amplitude shows volts where the model learned from
+      microvolts (or the reverse) are converted with a warning; other amplitude mismatches
+      are refused. Then ``standardize`` ("trial": per trial and channel; "ems": exponential
+      moving; ``"auto"``: as recorded, else none).
+    - Labels: ``classes`` (event_id names in output order; other events are dropped),
+      default the model's recorded class names, else the ``event_id`` names ordered by event
+      code; ``y`` holds their indices.
     """
-    n_chans, sfreq, n_times, names = _target(model_or_spec)
-    epochs = epochs.copy()
-    if names is not None:
-        missing = [n for n in names if n not in epochs.ch_names]
-        if missing:
-            raise ValueError(
-                f"The data lack {len(missing)} channel(s) the model expects: {', '.join(missing)}. "
-                "Rename channels (epochs.rename_channels) or interpolate them before preparing."
-            )
-        epochs.pick(names)
-        epochs.reorder_channels(names)
-    else:
-        epochs.pick("eeg")
-        if len(epochs.ch_names) != n_chans:
-            raise ValueError(f"The data have {len(epochs.ch_names)} EEG channels; the model expects n_chans={n_chans}.")
-    if abs(epochs.info["sfreq"] - sfreq) > 1e-6:
-        if not resample:
-            raise ValueError(
-                f"The data are sampled at {epochs.info['sfreq']:g} Hz but the model expects "
-                f"sfreq={sfreq:g} Hz: pass resample=True or resample the data."
-            )
-        epochs.resample(sfreq, verbose=False)
-    data = epochs.get_data(copy=True)
-    if data.shape[-1] != n_times:
-        if length == "crop" and data.shape[-1] > n_times:
-            data = data[..., :n_times]
-        elif length == "pad" and data.shape[-1] < n_times:
-            data = np.pad(data, [(0, 0), (0, 0), (0, n_times - data.shape[-1])])
-        else:
-            raise ValueError(
-                f"Epochs have {data.shape[-1]} samples but the model expects n_times={n_times}: "
-                "adjust tmin/tmax, or pass length='crop' (longer) / length='pad' (shorter)."
-            )
-    data = _standardize(data * scale, standardize)
-    codes = {name: code for name, code in epochs.event_id.items()}
-    class_names = list(classes) if classes is not None else sorted(codes, key=codes.get)
-    unknown = [c for c in class_names if c not in codes]
+    return _dataset(
+        epochs, expected_input(model_or_spec), recorded_classes(model_or_spec), resample=resample, length=length,
+        standardize=standardize, scale=scale, classes=classes,
+    )
+
+
+def _dataset(
+    epochs: mne.BaseEpochs,
+    target: InputContract,
+    model_classes: list[str] | None,
+    *,
+    resample: bool = True,
+    length: Literal["error", "crop", "pad"] = "error",
+    standardize: Literal["auto", "trial", "ems"] | None = "auto",
+    scale: float | Literal["auto"] = "auto",
+    classes: Sequence[str] | None = None,
+) -> EEGDataset:
+    X, contract = prepare_epochs(
+        epochs, target, resample=resample, length=length, standardize=standardize,
+        scale=None if scale == "auto" else scale,
+    )
+    codes = dict(epochs.event_id)
+    from_model = classes is None and model_classes is not None
+    class_names = list(classes) if classes is not None else model_classes or sorted(codes, key=codes.get)
+    if from_model and not any(c in codes for c in class_names):
+        raise ValueError(
+            f"None of the epochs' event names {sorted(codes)} is among the model's classes {class_names}: "
+            "name the events as in training (epochs.event_id), or pass classes=."
+        )
+    unknown = [] if from_model else [c for c in class_names if c not in codes]
     if unknown:
         raise ValueError(f"classes {unknown} are not in the epochs' event_id {sorted(codes)}.")
-    index_of_code = {codes[name]: i for i, name in enumerate(class_names)}
-    keep = np.array([code in index_of_code for code in epochs.events[:, 2]])
+    index_of_code = {codes[name]: i for i, name in enumerate(class_names) if name in codes}
+    keep = np.array([code in index_of_code for code in epochs.events[:, 2]], dtype=bool)
+    if not keep.any():
+        raise ValueError(f"No epochs of the classes {class_names} (the epochs' events: {sorted(codes)}).")
     labels = np.array([index_of_code[c] for c in epochs.events[keep, 2]], dtype=np.int64)
+    name_of_code = {code: name for name, code in codes.items()}
+    used, ignored = Counter(), Counter()
+    for code, kept in zip(epochs.events[:, 2], keep):
+        (used if kept else ignored)[name_of_code.get(code, str(code))] += 1
     return EEGDataset(
-        X=torch.as_tensor(data[keep], dtype=torch.float32),
+        X=torch.as_tensor(X[keep], dtype=torch.float32),
         y=torch.as_tensor(labels),
         classes=class_names,
-        ch_names=list(epochs.ch_names),
-        sfreq=float(epochs.info["sfreq"]),
-        info={"scale": scale, "standardize": standardize, "description": epochs.info.get("description")},
+        ch_names=list(contract.ch_names or []),
+        sfreq=contract.sfreq,
+        info={"description": epochs.info.get("description"), "events": {"used": dict(used), "ignored": dict(ignored)}},
+        contract=contract,
     )
+
+
+def select_events(
+    raw: mne.io.BaseRaw,
+    events: np.ndarray | None = None,
+    event_id: Mapping[str, int] | None = None,
+    classes: Sequence[str] | None = None,
+) -> tuple[np.ndarray, dict[str, int], dict[str, int]]:
+    """(events, event_id, ignored description -> count): ``events`` (default: from the
+    annotations) restricted to ``classes`` when given. Events that share an onset are an
+    error naming them, since mne cannot cut both (e.g. a GDF's trial-start and cue codes):
+    pass ``classes`` to say which descriptions are trials."""
+    if events is None:
+        if not len(raw.annotations):
+            raise ValueError("The recording has no annotations: pass events= (an mne events array) and event_id=.")
+        events, found = mne.events_from_annotations(raw, event_id=dict(event_id) if event_id else None, verbose=False)
+        event_id = found
+    elif event_id is None:
+        event_id = {str(code): int(code) for code in np.unique(events[:, 2])}
+    event_id = dict(event_id)
+    name_of_code = {code: name for name, code in event_id.items()}
+    ignored: Counter[str] = Counter()
+    if classes is not None:
+        keep_codes = {event_id[c] for c in classes if c in event_id}
+        for code in events[:, 2]:
+            if code not in keep_codes:
+                ignored[name_of_code.get(code, str(code))] += 1
+        events = events[np.isin(events[:, 2], list(keep_codes))]
+        event_id = {name: code for name, code in event_id.items() if code in keep_codes}
+    else:
+        events = events[np.isin(events[:, 2], list(event_id.values()))]
+    samples, counts = np.unique(events[:, 0], return_counts=True)
+    shared = set(samples[counts > 1].tolist())
+    if shared:
+        pairs = Counter(
+            " & ".join(sorted({name_of_code.get(c, str(c)) for c in events[events[:, 0] == s, 2]})) for s in shared
+        )
+        described = "; ".join(f"{names} at {n} onset(s)" for names, n in pairs.most_common())
+        raise ValueError(
+            f"Events share onsets ({described}), so each onset would be cut twice. "
+            + ("Some of the selected classes coincide: check the class names. " if classes is not None else
+               "Pass classes=[...] (CLI: --classes a,b,...) naming the descriptions that mark trials; "
+               f"the recording has: {', '.join(sorted(event_id))}.")
+        )
+    return events, event_id, dict(ignored)
+
+
+def cut_epochs(
+    raw: mne.io.BaseRaw,
+    events: np.ndarray,
+    event_id: Mapping[str, int],
+    target: InputContract,
+    tmin: float | None = None,
+    tmax: float | None = None,
+) -> tuple[mne.Epochs, InputContract]:
+    """Epochs around ``events`` for a model expecting ``target``, and the contract to
+    prepare them with. ``tmin`` defaults to the recorded window start, else 0; without
+    ``tmax`` one model window is cut (the window then starts at ``tmin``)."""
+    start = float(tmin if tmin is not None else target.tmin if target.tmin is not None else 0.0)
+    if tmax is None:
+        rate = target.sfreq or raw.info["sfreq"]
+        same_rate = abs(raw.info["sfreq"] - rate) < 1e-6
+        # one window; when resampling, two samples more so that rounding never shortens it
+        tmax = start + (target.n_times - 1 if same_rate else target.n_times + 2) / rate
+        if target.tmin is None:
+            target = target.model_copy(update={"tmin": start, "tmax": None})
+    epochs = mne.Epochs(raw, events, dict(event_id), tmin=start, tmax=tmax, baseline=None, preload=True,
+                        on_missing="ignore", verbose=False)
+    return epochs, target
 
 
 def from_raw(
@@ -156,23 +211,30 @@ def from_raw(
     model_or_spec: nn.Module | ModelSpec | str,
     events: np.ndarray | None = None,
     event_id: Mapping[str, int] | None = None,
-    tmin: float = 0.0,
+    tmin: float | None = None,
     tmax: float | None = None,
+    *,
+    classes: Sequence[str] | None = None,
     **kwargs: Any,
 ) -> EEGDataset:
-    """Cut ``raw`` into epochs around ``events`` (default: from its annotations) and
-    prepare them with :func:`from_epochs`. ``tmax`` defaults to one model window after
-    ``tmin``."""
-    if events is None:
-        events, found = mne.events_from_annotations(raw, event_id=event_id, verbose=False)
-        event_id = event_id or found
-    if event_id is None:
-        event_id = {str(code): int(code) for code in np.unique(events[:, 2])}
-    n_chans, sfreq, n_times, _ = _target(model_or_spec)
-    if tmax is None:  # one model window (n_times / sfreq seconds), in the raw's samples
-        tmax = tmin + n_times / sfreq - 1 / raw.info["sfreq"]
-    epochs = mne.Epochs(raw, events, dict(event_id), tmin=tmin, tmax=tmax, baseline=None, preload=True, verbose=False)
-    return from_epochs(epochs, model_or_spec, **kwargs)
+    """Cut ``raw`` into epochs around ``events`` (default: from its annotations; only those
+    of ``classes`` when given, or of the model's recorded classes) and prepare them with
+    :func:`from_epochs`. ``tmin`` defaults to the model's recorded window start, else 0;
+    ``tmax`` to one model window after ``tmin``. The dataset's ``info["events"]`` says which
+    events were used and which ignored."""
+    target = expected_input(model_or_spec)
+    wanted = classes if classes is not None else recorded_classes(model_or_spec)
+    events, event_id, ignored = select_events(raw, events, event_id, wanted)
+    if not len(events):
+        raise ValueError(f"No events of the classes {list(wanted or [])} in the recording.")
+    epochs, target = cut_epochs(raw, events, event_id, target, tmin, tmax)
+    data = _dataset(epochs, target, recorded_classes(model_or_spec), classes=classes, **kwargs)
+    dropped = len(events) - len(epochs)
+    if ignored:
+        data.info["events"]["ignored"] = {**ignored, **data.info["events"]["ignored"]}
+    if dropped:
+        data.info["events"]["dropped (window outside the recording or in a BAD segment)"] = dropped
+    return data
 
 
 def read_raw(path: str | os.PathLike, **kwargs: Any) -> mne.io.BaseRaw:

@@ -110,13 +110,16 @@ def build_model_card(
     results: Iterable[Result] | None = None,
     details: Mapping[str, Any] | None = None,
     figures: Mapping[str, str] | None = None,
+    location: str | None = None,
 ) -> ModelCard:
     """The card of a registered variant (by name: untrained, or its pinned weights and their
     results) or of a built model whose weights are saved beside the card.
 
     ``results`` (see :func:`eegzoo.measured_results`) become ``model-index`` metadata and a
     results table; ``details`` (e.g. best epoch, trial counts) a table of training facts;
-    ``figures`` maps captions to image files in the folder."""
+    ``figures`` maps captions to image files in the folder. A trained model's card states its
+    input contract and shows how to load it from ``location`` (its folder or Hub id) and
+    predict with it."""
     if isinstance(model_or_name, str):
         spec_entry = model_spec(model_or_name)
         model = build_from_spec(spec_entry, {}, f"the card of '{model_or_name}'")
@@ -149,13 +152,13 @@ def build_model_card(
             "weights": weights,
         },
     )
-    body = _body(model, spec, weights, measured, details, figures)
+    body = _body(model, spec, weights, measured, details, figures, location)
     return ModelCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
 
 
 def _body(
     model: nn.Module, spec: ModelSpec, weights: str, measured: Sequence[MeasuredResult],
-    details: Mapping[str, Any] | None, figures: Mapping[str, str] | None,
+    details: Mapping[str, Any] | None, figures: Mapping[str, str] | None, location: str | None = None,
 ) -> str:
     n_chans, sfreq, n_times = model.n_chans, model.sfreq, model.n_times
     chs = model._chs_info if hasattr(model, "_chs_info") else getattr(model, "chs_info", None)
@@ -189,14 +192,7 @@ def _body(
         "",
         "## Input expectations",
         "",
-        "| what | value |",
-        "|---|---|",
-        f"| channels | {n_chans} |",
-        f"| channel order | {ch_line} |",
-        f"| sampling rate | {float(sfreq):g} Hz |" if sfreq else "| sampling rate | not set (the model does not depend on it; use the training data's) |",
-        f"| window | {n_times} samples ({n_times / float(sfreq):g} s) |" if sfreq else f"| window | {n_times} samples |",
-        "| input tensor | float, shape (batch, channels, samples), in volts or microvolts consistently with training |",
-        f"| output | {model.n_outputs} raw logits ({spec.task}) |",
+        *_input_table(model, spec, ch_line),
         "",
         "## Intended use",
         "",
@@ -212,10 +208,23 @@ def _body(
     if weights == UNTRAINED:
         lines.append(f'model = eegzoo.create_model("{spec.name}")')
     elif weights == SAVED_WEIGHTS:
-        lines.append('model = eegzoo.from_pretrained("path/to/this/folder")  # or its Hub repo id, "owner/name"')
+        lines.append(f'model = eegzoo.from_pretrained("{location or "path/to/this/folder"}")'
+                     + ("" if location else '  # or its Hub repo id, "owner/name"'))
     else:
         lines.append(f'model = eegzoo.create_model("{spec.name}", pretrained=True)')
-    lines += ["```", ""]
+    if getattr(model, "eegzoo_input", None) is not None:
+        lines += [
+            "labels = eegzoo.predict(model, epochs)        # class names, from mne Epochs (in volts)",
+            "probs = eegzoo.predict_proba(model, epochs)   # (n_trials, n_classes)",
+            "# also eegzoo.predict(model, raw, events=events), or (array, sfreq=..., ch_names=[...])",
+            "```",
+            "",
+            "`eegzoo.predict` applies the preparation in *Input expectations* (channels, resampling, window, "
+            "unit, standardisation); calling the model directly needs inputs prepared exactly so.",
+            "",
+        ]
+    else:
+        lines += ["```", ""]
     classes = getattr(model, "eegzoo_classes", None)
     if classes:
         lines += ["## Classes", "", "Output index -> class: " + ", ".join(f"{i}: {c}" for i, c in enumerate(classes)) + ".", ""]
@@ -239,9 +248,32 @@ def generate_model_card(
     results: Iterable[Result] | None = None,
     details: Mapping[str, Any] | None = None,
     figures: Mapping[str, str] | None = None,
+    location: str | None = None,
 ) -> str:
     """The card's text (YAML metadata + Markdown); see :func:`build_model_card`."""
-    return str(build_model_card(model_or_name, results=results, details=details, figures=figures))
+    return str(build_model_card(model_or_name, results=results, details=details, figures=figures, location=location))
+
+
+def _input_table(model: nn.Module, spec: ModelSpec, ch_line: str) -> list[str]:
+    """The input expectations: a trained model's recorded input contract, else the signal
+    parameters it was built for."""
+    contract = getattr(model, "eegzoo_input", None)
+    n_chans, sfreq, n_times = model.n_chans, model.sfreq, model.n_times
+    rows = [("channels", str(n_chans))]
+    if contract is not None:
+        rows += contract.summary()
+        unit = contract.unit if contract.scale is not None and contract.standardize is None else "the prepared unit"
+        rows.append(("input tensor", f"float32, shape (batch, {n_chans}, {n_times}), in {unit}; "
+                                     "`eegzoo.predict` prepares mne data so"))
+    else:
+        rows += [
+            ("channel order", ch_line),
+            ("sampling rate", f"{float(sfreq):g} Hz" if sfreq else "not set (the model does not depend on it; use the training data's)"),
+            ("window", f"{n_times} samples ({n_times / float(sfreq):g} s)" if sfreq else f"{n_times} samples"),
+            ("input tensor", "float, shape (batch, channels, samples), in volts or microvolts consistently with training"),
+        ]
+    rows.append(("output", f"{model.n_outputs} raw logits ({spec.task})"))
+    return ["| what | value |", "|---|---|", *[f"| {what} | {value} |" for what, value in rows]]
 
 
 def write_model_cards(out_dir: str | os.PathLike = "model_cards") -> list[Path]:

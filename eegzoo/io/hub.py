@@ -39,7 +39,7 @@ from huggingface_hub.utils import validate_repo_id
 from pydantic import ValidationError
 from torch import nn
 
-from eegzoo.core.errors import RegistryError, SpecError
+from eegzoo.core.errors import RegistryError, SpecError, format_validation_error
 from eegzoo.core.jsonsafe import json_safe, plain_scalars
 from eegzoo.core.version import __version__
 from eegzoo.io.cards import Result, generate_model_card
@@ -56,6 +56,7 @@ from eegzoo.io.weights import (
 )
 from eegzoo.models.base import register_hub_io, spec_of
 from eegzoo.registry import Architecture, build_from_spec, get_architecture, list_architectures, list_models
+from eegzoo.specs.input import InputContract
 from eegzoo.specs.model import ModelSpec
 
 CONFIG_NAME = "config.json"
@@ -93,8 +94,30 @@ def model_config_document(model: nn.Module) -> dict[str, Any]:
         "model_name": spec.name,
         "spec": spec.model_dump(mode="json", exclude_none=True),
         "classes": getattr(model, "eegzoo_classes", None),
+        # How the training inputs were prepared (eegzoo.specs.input.InputContract).
+        "input": contract.model_dump(mode="json") if (contract := getattr(model, "eegzoo_input", None)) else None,
     }
     return document
+
+
+def read_input_contract(document: Mapping[str, Any], model: nn.Module, source: str) -> InputContract | None:
+    """The input contract saved with the model (``"eegzoo": {"input": ...}``), checked
+    against the model it describes; ``None`` for folders saved without one."""
+    record = document.get(EEGZOO_KEY)
+    saved = record.get("input") if isinstance(record, dict) else document.get("eegzoo_input")
+    if not saved:
+        return None
+    try:
+        contract = InputContract.model_validate(saved)
+    except ValidationError as err:
+        raise WeightsError(format_validation_error(err, f"{source}: '{EEGZOO_KEY}.input'")) from None
+    problems = contract.mismatches(model.n_chans, model.n_times, model.sfreq)
+    if problems:
+        raise WeightsError(
+            f"{source}: '{EEGZOO_KEY}.input' contradicts the model ({'; '.join(problems)}); "
+            "the file was edited or mixed up: restore it from the saved folder."
+        )
+    return contract
 
 
 def save_pretrained(
@@ -104,19 +127,22 @@ def save_pretrained(
     results: Iterable[Result] | None = None,
     details: Mapping[str, Any] | None = None,
     figures: Mapping[str, str] | None = None,
+    location: str | None = None,
 ) -> Path:
     """Write ``config.json``, ``model.safetensors`` and (by default) a ``README.md`` model
     card into ``save_directory``; every file is written atomically. ``results`` (measured
     metrics with their dataset and split, see :func:`eegzoo.measured_results`) become the
     card's ``model-index``; ``details`` (training facts) and ``figures`` (caption -> file
-    name in the folder) go into the card's text."""
+    name in the folder) go into the card's text; ``location`` is how the card's usage loads
+    the model (default: the folder's path)."""
     directory = Path(save_directory)
     directory.mkdir(parents=True, exist_ok=True)
     document = model_config_document(model)
     save_weights(model, directory / WEIGHTS_NAME)
     atomic_write_text(directory / CONFIG_NAME, json.dumps(document, indent=2, sort_keys=True) + "\n")
     if card:
-        text = generate_model_card(model, results=results, details=details, figures=figures)
+        text = generate_model_card(model, results=results, details=details, figures=figures,
+                                   location=location or str(save_directory))
         atomic_write_text(directory / CARD_NAME, text)
     return directory
 
@@ -485,6 +511,8 @@ def from_pretrained(
     check_state_dict(model, state, source, ignore=head_prefix)
     body = {k: v for k, v in state.items() if not k.startswith(head_prefix)}
     model.load_state_dict(body, strict=not replace_head)
+    if document is not None:
+        model.eegzoo_input = read_input_contract(document, model, config_source)
     return model
 
 
@@ -508,7 +536,7 @@ def push_to_hub(
     try:
         api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
         with tempfile.TemporaryDirectory() as tmp:
-            save_pretrained(model, tmp, results=results, details=details)
+            save_pretrained(model, tmp, results=results, details=details, location=repo_id)
             return api.upload_folder(
                 repo_id=repo_id, folder_path=tmp, commit_message=commit_message, revision=revision,
                 create_pr=create_pr, repo_type="model",

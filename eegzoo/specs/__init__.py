@@ -4,6 +4,7 @@ from eegzoo.specs.dataset import DatasetSpec
 from eegzoo.specs.eegnet import EEGNetParams
 from eegzoo.specs.fbcnet import FBCNetParams
 from eegzoo.specs.fblightconvnet import FBLightConvNetParams, FilterParameters
+from eegzoo.specs.input import InputContract
 from eegzoo.specs.model import ArchitectureParams, BlockSpec, Frozen, ModelSpec, PretrainedSource, SignalDefaults
 from eegzoo.specs.recipe import PlateauSchedule, Recipe, get_recipe, list_recipes
 from eegzoo.specs.results import MeasuredResult, measured_results
@@ -18,6 +19,7 @@ __all__ = [
     "FBCNetParams",
     "FBLightConvNetParams",
     "FilterParameters",
+    "InputContract",
     "Frozen",
     "MeasuredResult",
     "ModelSpec",

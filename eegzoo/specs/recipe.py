@@ -38,6 +38,11 @@ class Recipe(Frozen):
         default=False, description="an equal monitored value counts as an improvement (the later epoch is kept)"
     )
     patience: StrictInt = Field(ge=1, description="epochs without improvement before stopping")
+    min_delta: StrictFloat = Field(
+        default=0.0, ge=0,
+        description="an epoch improves only when the monitored value beats the best by more than this "
+        "(validation loss in nats, or accuracy); smaller changes count toward the patience",
+    )
     valid_fraction: Optional[StrictFloat] = Field(
         default=None, gt=0, lt=1,
         description="when fit gets no validation set: hold out this fraction of each class for early stopping",
@@ -70,10 +75,13 @@ RECIPES: dict[str, Recipe] = {
     for recipe in (
         Recipe(
             name="default",
-            description="AdamW with a cosine learning-rate schedule; early stopping on the validation loss.",
+            description=(
+                "AdamW with a cosine learning-rate schedule; stops when the validation loss has not improved "
+                "by more than 0.001 for 20 epochs and restores the best weights."
+            ),
             source="eegzoo's general-purpose default (not from a paper)",
             optimizer="adamw", lr=1e-3, weight_decay=1e-2, batch_size=64, epochs=100,
-            schedule="cosine", monitor="valid_loss", patience=20,
+            schedule="cosine", monitor="valid_loss", patience=20, min_delta=1e-3,
         ),
         Recipe(
             name="benchmark",

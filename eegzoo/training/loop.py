@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import os
 import random
@@ -17,6 +18,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from eegzoo.data.epochs import EEGDataset
+from eegzoo.data.preparation import check_prepared, contract_differences
 from eegzoo.specs.recipe import Recipe, get_recipe
 
 
@@ -45,7 +47,11 @@ def _loader(data: EEGDataset, batch_size: int, shuffle: bool, seed: int) -> torc
 
 @torch.no_grad()
 def predict(model: nn.Module, data: EEGDataset, batch_size: int = 256, device: str | torch.device | None = None) -> torch.Tensor:
-    """Logits for every trial, in order."""
+    """Raw logits ``(n_trials, n_outputs)`` for every trial of a prepared dataset, in order
+    (the model is put in eval mode). Data prepared differently from the model's recorded
+    training data (channels, rate, window, unit, standardisation, classes) are refused.
+    For class names from mne objects or arrays, use :func:`eegzoo.predict`."""
+    check_prepared(model, data.contract, data.X.numpy(), data.classes)
     device = torch.device(device) if device else next(model.parameters()).device
     model.eval()
     return torch.cat([model(x.to(device)).cpu() for x, _ in _loader(data, batch_size, False, 0)])
@@ -110,8 +116,18 @@ def fit(
     With a validation set (``valid``, or the recipe's ``valid_fraction`` held out of
     ``train``), the best weights of stage 1 are restored; ``on_improvement`` is called
     whenever the weights fit will return change (e.g. to checkpoint). Deterministic for a
-    ``seed`` on CPU. Works with any zoo model, on CPU or CUDA."""
+    ``seed`` on CPU (seed before creating the model too: its initial weights come from
+    torch's global generator). Works with any zoo model, on CPU or CUDA.
+
+    Labels are checked first: the data must have exactly ``model.n_outputs`` classes, each
+    with training trials. The model keeps what it learned from: its class names
+    (``model.eegzoo_classes``) and its input contract (``model.eegzoo_input``: channels,
+    rate, window, unit, standardisation), both saved by ``save_pretrained``. It is returned
+    in eval mode, ready to predict."""
     recipe = get_recipe(recipe).replace(epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay, patience=patience)
+    check_labels(model, train, valid)
+    model.eegzoo_classes = list(train.classes)
+    model.eegzoo_input = train.input_contract()
     seed_everything(seed)
     if valid is None and recipe.valid_fraction is not None:
         train, valid = split_stratified(train, recipe.valid_fraction, seed)
@@ -135,7 +151,8 @@ def fit(
             score = metrics["accuracy"] if maximise else -metrics["loss"]
         history.epochs.append(row)
         bar.set_postfix({k: f"{v:.3f}" for k, v in row.items() if k.endswith(("loss", "accuracy"))})
-        if score > best or (recipe.ties_improve and score == best):
+        min_delta = recipe.min_delta if valid is not None else 0.0
+        if score > best + min_delta or (recipe.ties_improve and score >= best):
             best, waited, history.best_epoch = score, 0, epoch + 1
             best_state = copy.deepcopy(model.state_dict())
             best_optimizer = copy.deepcopy(optimizer.state_dict())
@@ -152,7 +169,43 @@ def fit(
         _refit(model, train, valid, recipe, optimizer, best_optimizer, history, seed, device, progress)
         if on_improvement is not None:
             on_improvement(model, history)
+    model.eval()
     return history
+
+
+def check_labels(model: nn.Module, train: EEGDataset, valid: EEGDataset | None = None) -> None:
+    """Refuse labels the model cannot learn: a class count other than ``n_outputs``, labels
+    outside ``0 .. n_classes - 1``, a class without training trials, or a validation set
+    with other classes. The message says what to change."""
+    n_classes = len(train.classes)
+    for name, data in (("training", train), ("validation", valid)):
+        if data is None or not len(data):
+            continue
+        low, high = int(data.y.min()), int(data.y.max())
+        if low < 0 or high >= n_classes:
+            raise ValueError(
+                f"The {name} labels range from {low} to {high} but there are {n_classes} classes "
+                f"({', '.join(train.classes)}): labels must be class indices 0 .. {n_classes - 1}."
+            )
+    n_outputs = getattr(model, "n_outputs", None)
+    if n_outputs is not None and n_outputs != n_classes:
+        raise ValueError(
+            f"The training data have {n_classes} classes ({', '.join(train.classes)}) but the model has "
+            f"n_outputs={n_outputs}. Create the model with n_outputs={n_classes} (e.g. "
+            f"create_model(name, n_outputs={n_classes})), give it a new head (model.reset_head({n_classes})), "
+            f"or select {n_outputs} classes when preparing the data (from_epochs(..., classes=[...]))."
+        )
+    empty = [c for i, c in enumerate(train.classes) if not bool((train.y == i).any())]
+    if empty:
+        raise ValueError(
+            f"Class(es) {', '.join(empty)} have no training trials: the model could never predict them. "
+            "Leave them out (from_epochs(..., classes=[...])) or add trials."
+        )
+    if valid is not None and list(valid.classes) != list(train.classes):
+        raise ValueError(
+            f"The validation classes {list(valid.classes)} differ from the training classes "
+            f"{list(train.classes)}: prepare both with the same classes= (in the same order)."
+        )
 
 
 def _optimizer(recipe: Recipe, model: nn.Module) -> torch.optim.Optimizer:
@@ -212,10 +265,13 @@ def concat_datasets(*parts: EEGDataset) -> EEGDataset:
     """One dataset of several prepared the same way (same classes, channels and rate)."""
     first = parts[0]
     for other in parts[1:]:
-        if (other.classes, other.ch_names, other.sfreq) != (first.classes, first.ch_names, first.sfreq):
-            raise ValueError("Cannot concatenate datasets prepared differently (classes, channels or sfreq differ).")
-    return EEGDataset(torch.cat([p.X for p in parts]), torch.cat([p.y for p in parts]), first.classes, first.ch_names,
-                      first.sfreq, first.info)
+        differences = contract_differences(first.contract, other.contract) if first.contract and other.contract else []
+        if differences or (other.classes, other.ch_names, other.sfreq) != (first.classes, first.ch_names, first.sfreq):
+            raise ValueError(
+                "Cannot concatenate datasets prepared differently (classes, channels, rate or "
+                f"preparation differ{': ' + '; '.join(differences) if differences else ''})."
+            )
+    return dataclasses.replace(first, X=torch.cat([p.X for p in parts]), y=torch.cat([p.y for p in parts]))
 
 
 def within_subject(
@@ -243,11 +299,13 @@ def within_subject(
 
 
 def split_stratified(data: EEGDataset, fraction: float, seed: int) -> tuple[EEGDataset, EEGDataset]:
-    """Hold out ``fraction`` of each class (deterministic for a seed)."""
+    """(kept, held out): hold out ``fraction`` of each class, at least one trial per class,
+    chosen at random (deterministic for a ``seed``), e.g. a validation set for early
+    stopping. Both parts keep the classes, channels and input contract of ``data``."""
     rng = np.random.default_rng(seed)
     held = np.zeros(len(data), dtype=bool)
     for cls in range(len(data.classes)):
         idx = np.flatnonzero(data.y.numpy() == cls)
         held[rng.choice(idx, size=max(1, int(round(fraction * len(idx)))), replace=False)] = True
-    pick = lambda mask: EEGDataset(data.X[mask], data.y[mask], data.classes, data.ch_names, data.sfreq, data.info)  # noqa: E731
+    pick = lambda mask: dataclasses.replace(data, X=data.X[mask], y=data.y[mask])  # noqa: E731
     return pick(torch.as_tensor(~held)), pick(torch.as_tensor(held))
