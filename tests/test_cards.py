@@ -61,7 +61,7 @@ def test_saved_folder_card_carries_measured_results_as_model_index(tmp_path):
     assert data.eval_results[0].task_name == "EEG classification"
     assert "| SIMULATED motor imagery (subject 1) | session E | Accuracy | 0.7500 |" in card.text
     assert "| best epoch | 7 |" in card.text and "Trainable parameters: **" in card.text and "| sampling rate | 250 Hz |" in card.text
-    assert 'eegzoo.from_pretrained("path/to/this/folder")' in card.text and "Untrained" not in card.text
+    assert f'eegzoo.from_pretrained("{tmp_path / "m"}")' in card.text and "Untrained" not in card.text
 
 
 def test_results_accept_huggingface_eval_results_and_mappings():
