@@ -94,9 +94,10 @@ def model_config_document(model: nn.Module) -> dict[str, Any]:
         "model_name": spec.name,
         "spec": spec.model_dump(mode="json", exclude_none=True),
         "classes": getattr(model, "eegzoo_classes", None),
-        # How the training inputs were prepared (eegzoo.specs.input.InputContract).
-        "input": contract.model_dump(mode="json") if (contract := getattr(model, "eegzoo_input", None)) else None,
     }
+    contract = getattr(model, "eegzoo_input", None)
+    if contract is not None:  # how the training inputs were prepared (eegzoo.specs.input.InputContract)
+        document[EEGZOO_KEY]["input"] = contract.model_dump(mode="json")
     return document
 
 
