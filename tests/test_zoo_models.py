@@ -262,3 +262,12 @@ def test_models_sized_from_data_follow_the_papers_durations():
     shallow = data_sized_model("shallowfbcspnet", 22, 1000, 250.0, 4)
     assert (shallow.filter_time_length, shallow.pool_time_length, shallow.pool_time_stride) == (25, 75, 15)
     assert data_sized_model("fbcnet", 3, 500, 250.0, 2).stride_factor == 4
+
+
+def test_configs_name_layers_as_braindecode_does():
+    config = small("shallowfbcspnet").get_config()
+    assert (config["conv_nonlin"], config["activation_pool_nonlin"]) == (
+        "braindecode.modules.activation.Square", "braindecode.modules.activation.SafeLog"
+    )  # braindecode resolves these; eegzoo maps them to its own blocks
+    model = ShallowFBCSPNet(**config)
+    assert type(model.conv_nonlin_exp).__module__ == "eegzoo.blocks.square"

@@ -9,11 +9,14 @@ from typing import Any
 
 from torch import nn
 
+from eegzoo.specs.signal_arguments import BRAINDECODE_CLASS_PATHS, EEGZOO_TO_BRAINDECODE_PATHS
+
 
 def resolve_activation(activation: Any, name: str = "activation", allow_function: bool = False) -> Any:
     """Accept an ``nn.Module`` class or its dotted path / ``torch.nn`` name ("ELU"); with
     ``allow_function``, also a plain function (or its dotted path) such as ``torch.square``."""
     if isinstance(activation, str):
+        activation = BRAINDECODE_CLASS_PATHS.get(activation, activation)  # braindecode's layers
         module_name, _, attr = activation.rpartition(".")
         try:
             owner = importlib.import_module(module_name) if module_name else nn
@@ -36,6 +39,13 @@ def resolve_activation(activation: Any, name: str = "activation", allow_function
 def activation_path(activation: type[nn.Module] | Callable[..., Any]) -> str:
     """Dotted path that :func:`resolve_activation` turns back into the class (or function)."""
     return f"{activation.__module__}.{activation.__qualname__}"
+
+
+def portable_path(activation: type[nn.Module] | Callable[..., Any]) -> str:
+    """:func:`activation_path`, with eegzoo's Square/SafeLog under braindecode's names so that
+    configs load in braindecode too (eegzoo maps them back)."""
+    path = activation_path(activation)
+    return EEGZOO_TO_BRAINDECODE_PATHS.get(path, path)
 
 
 def make_layer(activation: type[nn.Module] | Callable[..., Any]) -> nn.Module:

@@ -14,8 +14,8 @@ from eegzoo.blocks.temporal_spatial_conv import TemporalSpatialConv
 from eegzoo.core.jsonsafe import json_safe
 from eegzoo.core.signal import resolve_signal_params
 from eegzoo.models.arguments import (
-    activation_path,
     make_layer,
+    portable_path,
     positive_int,
     probability,
     resolve_activation,
@@ -226,9 +226,9 @@ class ShallowFBCSPNet(SignalModel, nn.Module):
                 "pool_time_length": self.pool_time_length,
                 "pool_time_stride": self.pool_time_stride,
                 "final_conv_length": self.final_conv_length_arg,
-                "conv_nonlin": activation_path(self.conv_nonlin),
+                "conv_nonlin": portable_path(self.conv_nonlin),
                 "pool_mode": self.pool_mode,
-                "activation_pool_nonlin": activation_path(self.pool_nonlin),
+                "activation_pool_nonlin": portable_path(self.pool_nonlin),
                 "split_first_layer": self.split_first_layer,
                 "batch_norm": self.batch_norm,
                 "batch_norm_alpha": self.batch_norm_alpha,

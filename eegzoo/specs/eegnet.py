@@ -3,7 +3,7 @@ and the shape arithmetic the model and its specs share."""
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from typing import Any, ClassVar, Literal, Optional, Union
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
@@ -46,6 +46,8 @@ def check_eegnet_lengths(
 
 class EEGNetParams(SignalArguments):
     """Every constructor argument of :class:`eegzoo.models.EEGNet`, typed and checked."""
+
+    runtime_options: ClassVar[frozenset[str]] = frozenset({"fused"})
 
     final_conv_length: Union[Literal["auto"], StrictInt] = Field(
         default="auto", description="'auto' (whole window) or time steps of the classifier"

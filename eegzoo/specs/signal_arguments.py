@@ -20,6 +20,13 @@ BRAINDECODE_CLASS_PATHS = {
 }
 
 
+#: eegzoo's layers written under braindecode's names in configs, so braindecode reads them.
+EEGZOO_TO_BRAINDECODE_PATHS = {
+    "eegzoo.blocks.square.Square": "braindecode.modules.activation.Square",
+    "eegzoo.blocks.safe_log.SafeLog": "braindecode.modules.activation.SafeLog",
+}
+
+
 def class_as_path(value: Any) -> Any:
     """Classes/functions as dotted paths; braindecode's own layers as eegzoo's equivalents."""
     if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
