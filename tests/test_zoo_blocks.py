@@ -117,3 +117,18 @@ def test_gradients_of_the_fused_bandwise_filter_match_the_two_step_path():
     (gw_plain,) = torch.autograd.grad(plain, conv.weight)
     torch.testing.assert_close(gw_fused, gw_plain, rtol=1e-4, atol=1e-4)
     assert F.cosine_similarity(gw_fused.flatten(), gw_plain.flatten(), dim=0) > 0.9999
+
+
+def test_var_pool_gradient_matches_torch_var_even_on_constant_windows():
+    x = torch.randn(2, 3, 100, dtype=torch.float64)
+    x[0, 1, :25] = 4.0  # a flat window: zero variance, gradient must stay finite (zero)
+    x.requires_grad_(True)
+    for unbiased in (True, False):
+        ours = VarPool(25, log=False, clamp=None, unbiased=unbiased)(x)
+        reference = x.unflatten(-1, (4, 25)).var(-1, correction=int(unbiased))
+        torch.testing.assert_close(ours, reference)
+        weights = torch.randn_like(ours)
+        (g_ours,) = torch.autograd.grad((ours * weights).sum(), x)
+        (g_ref,) = torch.autograd.grad((reference * weights).sum(), x)
+        torch.testing.assert_close(g_ours, g_ref)
+        assert torch.isfinite(g_ours).all() and g_ours[0, 1, :25].abs().max() == 0

@@ -54,14 +54,16 @@ class VarPool(nn.Module):
                 f"VarPool needs at least win_len={self.win_len} samples, got {x.shape[-1]}."
             )
         windows = x[..., : n_windows * self.win_len].unflatten(-1, (n_windows, self.win_len))
-        # Two-pass variance as a dot product: same precision as torch.var, several times
-        # faster on CPU (torch.var's innermost-axis kernel is slow), forward and backward.
-        centred = windows - windows.mean(dim=-1, keepdim=True)
-        if centred.requires_grad:
-            squares = torch.linalg.vecdot(centred, centred)
-        else:  # a reduction kernel, without vecdot's product tensor (one pass less)
-            squares = torch.linalg.vector_norm(centred, dim=-1).square()
-        out = squares / (self.win_len - (1 if self.unbiased else 0))
+        divisor = self.win_len - (1 if self.unbiased else 0)
+        traced = torch.jit.is_scripting() or torch.jit.is_tracing() or torch.compiler.is_compiling()
+        if windows.requires_grad and not traced:
+            out = _WindowVariance.apply(windows, divisor)
+        else:
+            centred = windows - windows.mean(dim=-1, keepdim=True)
+            if windows.requires_grad:  # graphs: plain ops autograd can differentiate anywhere
+                out = torch.linalg.vecdot(centred, centred) / divisor
+            else:  # a reduction kernel, without vecdot's product tensor (one pass less)
+                out = torch.linalg.vector_norm(centred, dim=-1).square() / divisor
         if self.std:
             out = torch.sqrt(out)
         if self.clamp is not None:
@@ -71,3 +73,25 @@ class VarPool(nn.Module):
     def extra_repr(self) -> str:
         std = ", std=True" if self.std else ""
         return f"win_len={self.win_len}, log={self.log}, unbiased={self.unbiased}, clamp={self.clamp}{std}"
+
+
+class _WindowVariance(torch.autograd.Function):
+    """Two-pass variance over the last axis with a one-pass backward.
+
+    ``d var / d x_i = 2 (x_i - mean) / divisor``: the mean's own gradient term vanishes
+    because the centred values sum to zero, so the backward is one product with the saved
+    centred values, where autograd through ``mean``/``sub``/``vecdot`` makes five passes
+    over the (large) input. Eager mode only; traced and compiled graphs use plain ops."""
+
+    @staticmethod
+    def forward(ctx, windows: torch.Tensor, divisor: int) -> torch.Tensor:  # type: ignore[override]
+        centred = windows - windows.mean(dim=-1, keepdim=True)
+        ctx.save_for_backward(centred)
+        ctx.divisor = divisor
+        return torch.linalg.vector_norm(centred, dim=-1).square() / divisor
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:  # type: ignore[override]
+        (centred,) = ctx.saved_tensors
+        return centred * (grad * (2.0 / ctx.divisor)).unsqueeze(-1), None
