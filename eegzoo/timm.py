@@ -20,9 +20,11 @@ timm.
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 try:
@@ -33,6 +35,7 @@ except ImportError as err:  # pragma: no cover - exercised where timm is absent
         "eegzoo.timm needs timm: pip install \"eegzoo[timm]\" (timm needs a torchvision that "
         "matches your torch)."
     ) from err
+from huggingface_hub import hf_hub_download
 from torch import nn
 
 from eegzoo.api import create_model, from_pretrained
@@ -85,16 +88,30 @@ def _default_cfg(name: str) -> dict[str, Any]:
     return {k: v for k, v in cfg.items() if v is not None}
 
 
+def _saved_model_args(location: str, revision: str | None, cache_dir: Any, source: str) -> dict[str, Any]:
+    """``model_args`` of a saved folder's config.json (a local folder, or a Hub repo through
+    the Hub cache, where timm has just fetched it)."""
+    if source == "local-dir":
+        path = Path(location) / "config.json"
+    else:
+        path = Path(hf_hub_download(location, "config.json", revision=revision, cache_dir=cache_dir))
+    return dict(json.loads(path.read_text()).get("model_args") or {})
+
+
 def _build(name: str, pretrained: bool, **kwargs: Any) -> nn.Module:
     cfg = {**_default_cfg(name), **_cfg_dict(kwargs.pop("pretrained_cfg", None)), **(kwargs.pop("pretrained_cfg_overlay", None) or {})}
     cache_dir = kwargs.pop("cache_dir", None)
-    saved = dict(kwargs.pop("pretrained_model_args", None) or {})
+    saved = kwargs.pop("pretrained_model_args", None)
     device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
-    # timm merges a saved folder's model_args into kwargs; only the rest are the caller's
-    requested = timm_arguments({k: v for k, v in kwargs.items() if k not in saved or saved[k] != v})
     source = cfg.get("source")
-    if source in ("local-dir", "hf-hub") and pretrained:
+    if source in ("local-dir", "hf-hub"):
         location, _, revision = (cfg["file"], "", "") if source == "local-dir" else cfg["hf_hub_id"].partition("@")
+        if saved is None:  # timm < 1.0.30 does not pass them on
+            saved = _saved_model_args(location, revision or None, cache_dir, source)
+    # timm merges a saved folder's model_args into kwargs; only the rest are the caller's
+    saved = dict(saved or {})
+    requested = timm_arguments({k: v for k, v in kwargs.items() if k not in saved or saved[k] != v})
+    if source in ("local-dir", "hf-hub") and pretrained:
         model = from_pretrained(location, revision=revision or None, cache_dir=cache_dir, **requested)
     elif pretrained:
         n_outputs = requested.pop("n_outputs", None)
