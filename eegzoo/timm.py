@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 try:
-    from timm.models import _registry as timm_registry
-    from timm.models import register_model
+    from timm.models import is_model as timm_has_model
+    from timm.models import model_entrypoint, register_model
 except ImportError as err:  # pragma: no cover - exercised where timm is absent
     raise ImportError(
         "eegzoo.timm needs timm: pip install \"eegzoo[timm]\" (timm needs a torchvision that "
@@ -40,7 +40,8 @@ from torch import nn
 
 from eegzoo.api import create_model, from_pretrained
 from eegzoo.core.errors import SpecError
-from eegzoo.registry import get_architecture, list_architectures, list_models, model_spec
+from eegzoo.registry import build_from_spec, get_architecture, is_model, list_architectures, list_models, model_spec
+from eegzoo.specs.model import ModelSpec
 
 __all__ = ["register_timm_models", "timm_arguments"]
 
@@ -48,7 +49,6 @@ __all__ = ["register_timm_models", "timm_arguments"]
 default_cfgs: dict[str, dict[str, Any]] = {}
 
 _ALIASES = {"num_classes": "n_outputs", "in_chans": "n_chans"}
-_TIMM_ONLY = ("pretrained_cfg", "pretrained_cfg_overlay", "cache_dir", "pretrained_model_args", "device", "dtype")
 
 
 def timm_arguments(kwargs: Mapping[str, Any]) -> dict[str, Any]:
@@ -73,8 +73,8 @@ def _cfg_dict(cfg: Any) -> dict[str, Any]:
 
 
 def _default_cfg(name: str) -> dict[str, Any]:
-    """What timm records about a model: its pinned weights (if any) and signal defaults."""
-    spec = model_spec(name) if name in list_models() else None
+    """What timm records about a model: its pinned weights (if any), classes and license."""
+    spec = model_spec(name) if is_model(name) else None
     cfg: dict[str, Any] = {"description": spec.description if spec else f"eegzoo architecture '{name}'"}
     if spec is not None:
         if spec.pretrained is not None:
@@ -82,8 +82,6 @@ def _default_cfg(name: str) -> dict[str, Any]:
             cfg.update(hf_hub_id=spec.pretrained.repo_id + revision, hf_hub_filename=spec.pretrained.filename)
         if spec.signal.n_outputs is not None:
             cfg["num_classes"] = spec.signal.n_outputs
-        if spec.signal.n_chans is not None and spec.signal.n_times is not None:
-            cfg["input_size"] = (spec.signal.n_chans, spec.signal.n_times)
         cfg.update(license=spec.license.lower(), paper_name=spec.paper)
     return {k: v for k, v in cfg.items() if v is not None}
 
@@ -113,13 +111,21 @@ def _build(name: str, pretrained: bool, **kwargs: Any) -> nn.Module:
     requested = timm_arguments({k: v for k, v in kwargs.items() if k not in saved or saved[k] != v})
     if source in ("local-dir", "hf-hub") and pretrained:
         model = from_pretrained(location, revision=revision or None, cache_dir=cache_dir, **requested)
+    elif pretrained and not is_model(name):
+        raise ValueError(
+            f"'{name}' is an architecture, not a registered variant, so it has no pretrained weights. "
+            f"Models with weights: {list_models(pretrained=True) or 'none registered yet'}."
+        )
     elif pretrained:
         n_outputs = requested.pop("n_outputs", None)
         model = create_model(name, pretrained=True, **requested)
         if n_outputs is not None and n_outputs != model.n_outputs:
             model.reset_head(n_outputs)
-    else:
+    elif is_model(name):
         model = create_model(name, **timm_arguments({**saved, **requested}))
+    else:  # an architecture without a variant of its name: hyperparameters only
+        spec = ModelSpec(name=name, architecture=name)
+        model = build_from_spec(spec, timm_arguments({**saved, **requested}), f"timm.create_model('{name}')")
     model.pretrained_cfg = model.default_cfg = {**cfg, "architecture": name, "num_classes": model.n_outputs}
     if device is not None or dtype is not None:
         model.to(device=device, dtype=dtype)
@@ -148,7 +154,7 @@ def register_timm_models() -> list[str]:
     model of its own is skipped with a warning, never overwritten."""
     registered = []
     for name in sorted({*list_models(), *_standalone_architectures()}):
-        existing = timm_registry._model_entrypoints.get(name)
+        existing = model_entrypoint(name) if timm_has_model(name) else None
         if existing is not None and existing.__module__ != __name__:
             warnings.warn(
                 f"timm already has a model named '{name}' ({existing.__module__}); eegzoo's "

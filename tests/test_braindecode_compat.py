@@ -108,6 +108,8 @@ def test_old_nested_config_folders_still_load(tmp_path):
     folder = save_pretrained(model, tmp_path / "old")
     document = json.loads((folder / "config.json").read_text())
     record = document.pop("eegzoo")
+    for timm_key in ("architecture", "num_classes", "pretrained_cfg", "model_args"):  # layout 1 had none
+        document.pop(timm_key)
     old = {"eegzoo_version": "0.1.0", "architecture": record["architecture"], "model_name": record["model_name"],
            "config": document, "spec": record["spec"], "classes": ["a", "b"]}
     (folder / "config.json").write_text(json.dumps(old))

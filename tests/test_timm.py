@@ -132,3 +132,21 @@ def test_a_name_timm_already_uses_is_not_overwritten(monkeypatch):
         warnings.simplefilter("error")
         eegzoo_timm.register_timm_models()  # re-registering our own names is silent
 
+
+
+def test_a_plugin_architecture_without_a_variant_of_its_name_is_a_timm_model(tmp_path):
+    from test_plugins import install_plugin
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        install_plugin(tmp_path, "eegzoo_tinyplugin", "tiny")
+        eegzoo.reload_registry()
+        assert {"tinynet", "tinynet-small"} <= set(eegzoo_timm.register_timm_models())
+        model = timm.create_model("tinynet", n_chans=4, num_classes=3, n_times=200, sfreq=100.0, hidden=5)
+        assert model(torch.randn(2, 4, 200)).shape == (2, 3)
+        with pytest.raises(ValueError, match="'tinynet' is an architecture, not a registered variant, so it has no pretrained weights"):
+            timm.create_model("tinynet", pretrained=True, n_chans=4, num_classes=3, n_times=200, sfreq=100.0)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("eegzoo_tinyplugin", None)
+        eegzoo.reload_registry()
