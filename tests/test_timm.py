@@ -150,3 +150,16 @@ def test_a_plugin_architecture_without_a_variant_of_its_name_is_a_timm_model(tmp
         sys.path.remove(str(tmp_path))
         sys.modules.pop("eegzoo_tinyplugin", None)
         eegzoo.reload_registry()
+
+
+@pytest.mark.parametrize("name", eegzoo.list_models())
+def test_every_variant_round_trips_through_local_dir(name, tmp_path):
+    torch.manual_seed(0)
+    model = eegzoo.create_model(name).eval()
+    model.save_pretrained(tmp_path / "m")
+    loaded = timm.create_model(f"local-dir:{tmp_path / 'm'}", pretrained=True).eval()
+    fresh = timm.create_model(f"local-dir:{tmp_path / 'm'}")
+    x = torch.randn(2, model.n_chans, model.n_times)
+    with torch.no_grad():
+        assert torch.equal(loaded(x), model(x))
+    assert type(fresh) is type(model) and fresh.get_config() == model.get_config()
