@@ -23,10 +23,11 @@ def run_demo(out: str | Path = "runs/demo", quick: bool = False) -> int:
     print(f"eegzoo models: {', '.join(list_models())}")
     print("training fblightconvnet on SIMULATED motor imagery (subject 1: session T -> session E)")
     model, history, metrics = train_run(
-        "fblightconvnet", SIMULATED, out, epochs=15 if quick else 60, lr=3e-3, batch_size=32,
-        n_trials=24 if quick else 36, patience=15,
+        "fblightconvnet", SIMULATED, out, epochs=15 if quick else 150, lr=3e-3, batch_size=32,
+        n_trials=24 if quick else 36, patience=10, report=print,
     )
-    print(f"best epoch {history.best_epoch} of {len(history.epochs)}: test accuracy {metrics['accuracy']:.3f}, "
+    stop = "early stopping" if history.stopped_early else "no early stop"
+    print(f"best epoch {history.best_epoch} of {len(history.epochs)} ({stop}): test accuracy {metrics['accuracy']:.3f}, "
           f"Cohen's kappa {metrics['kappa']:.3f} (chance: 0.25 / 0.0)")
     reloaded = from_pretrained(out).eval()
     x = torch.randn(2, model.n_chans, model.n_times)

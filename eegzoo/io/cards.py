@@ -262,7 +262,7 @@ def _input_table(model: nn.Module, spec: ModelSpec, ch_line: str) -> list[str]:
     rows = [("channels", str(n_chans))]
     if contract is not None:
         rows += contract.summary()
-        unit = contract.unit if contract.scale is not None and contract.standardize is None else "the prepared unit"
+        unit = {"uV": "µV"}.get(contract.unit or "", contract.unit) if contract.scale is not None and contract.standardize is None else "the prepared unit"
         rows.append(("input tensor", f"float32, shape (batch, {n_chans}, {n_times}), in {unit}; "
                                      "`eegzoo.predict` prepares mne data so"))
     else:
