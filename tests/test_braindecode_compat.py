@@ -141,3 +141,9 @@ def test_model_hub_mixin_hooks_keep_strict_loading(tmp_path):
     assert torch.equal(loaded(x), model(x))
     with pytest.raises(ValueError, match="loads weights strictly"):
         FBLightConvNet._from_pretrained(model_id=str(tmp_path / "m"), strict=False, **hook)
+
+
+def test_attention_has_braindecodes_kernel_size_attribute():
+    model = eegzoo.create_model("fblightconvnet", n_times=1000, win_len=250)
+    assert model.attn_conv.kernel_size == model.n_windows == 4  # braindecode's _LightweightConv1d name
+    assert eegzoo.create_model("fblightconvnet", n_times=1000, win_len=125).attn_conv.kernel_size == 8

@@ -96,7 +96,17 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from eegzoo.api import create_model, from_pretrained
     from eegzoo.io.export import export_model
 
-    model = from_pretrained(args.weights) if args.weights else create_model(args.name)
+    spec = model_spec(args.name)  # NAME must be registered, with or without --weights
+    if args.weights:
+        model = from_pretrained(args.weights)
+        saved = getattr(model, "eegzoo_spec", None)
+        if saved is not None and saved.architecture != spec.architecture:
+            raise ValueError(
+                f"{args.weights} holds a '{saved.architecture}' model ('{saved.name}'), but {args.name} is "
+                f"a '{spec.architecture}': pass the folder's own name ({saved.name}) or the right weights."
+            )
+    else:
+        model = create_model(args.name)
     path = export_model(model.eval(), args.out, args.format)
     print(f"wrote {path} ({args.format}, input (batch, {model.n_chans}, {model.n_times}))")
     return 0
