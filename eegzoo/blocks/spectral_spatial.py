@@ -143,7 +143,7 @@ def spectral_bandwise_filter(
         mixed = mixed * kernels[:, None, :]
         # Without autograd the bias goes into the DC bin (a constant in time is bias * n_fft
         # there), saving a pass over the output; with autograd it is added in time.
-        bias_at_dc = bias is not None and not mixed.requires_grad
+        bias_at_dc = bias is not None and not mixed.requires_grad and not torch.jit.is_tracing()
         if bias_at_dc:
             mixed[..., 0] += bias.to(x.dtype).view(n_bands, depth) * n_fft
         out = torch.fft.irfft(mixed, n=n_fft)[..., :n_times].reshape(batch, n_bands * depth, n_times)
