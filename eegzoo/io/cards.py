@@ -160,7 +160,6 @@ def _body(
     model: nn.Module, spec: ModelSpec, weights: str, measured: Sequence[MeasuredResult],
     details: Mapping[str, Any] | None, figures: Mapping[str, str] | None, location: str | None = None,
 ) -> str:
-    n_chans, sfreq, n_times = model.n_chans, model.sfreq, model.n_times
     chs = model._chs_info if hasattr(model, "_chs_info") else getattr(model, "chs_info", None)
     ch_line = ", ".join(c["ch_name"] for c in chs) if chs else "any order, consistent between training and use"
     describe = getattr(model, "describe", None)
