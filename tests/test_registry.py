@@ -179,6 +179,8 @@ def test_numpy_scalars_count_as_numbers():
     assert type(model.n_chans) is int and type(model.sfreq) is float
     with pytest.raises(SpecError, match=r"field 'n_chans': Input should be a valid integer"):
         create_model("fblightconvnet", n_chans=np.array([22, 3]))
+    direct = FBLightConvNet(n_chans=np.int64(3), n_outputs=np.int32(2), n_times=np.int64(500), sfreq=np.float32(250.0))
+    assert (direct.n_chans, direct.n_outputs, direct.n_times, direct.sfreq) == (3, 2, 500, 250.0)
 
 
 def test_an_invalid_builtin_spec_file_is_isolated_in_eegzoo_list(tmp_path, monkeypatch, capsys):
