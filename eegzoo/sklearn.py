@@ -18,7 +18,9 @@ from torch import nn
 
 from eegzoo.api import create_model
 from eegzoo.data.epochs import EEGDataset
+from eegzoo.data.preparation import typical_amplitude
 from eegzoo.registry import get_architecture, model_spec
+from eegzoo.specs.input import InputContract, unit_of_scale
 from eegzoo.specs.recipe import Recipe
 from eegzoo.training import History, fit, predict, seed_everything
 
@@ -139,8 +141,13 @@ class EEGZooClassifier(ClassifierMixin, BaseEstimator):
                                         **(self.model_kwargs or {}))
         classes = [str(c) for c in self.classes_]
         self.module_.eegzoo_classes = classes
-        data = EEGDataset(self._tensor(X), torch.as_tensor(np.searchsorted(self.classes_, y)), classes,
-                          ch_names or [f"ch{i}" for i in range(X.shape[1])], sfreq)
+        trials = self._tensor(X)
+        # the trained model records how its inputs were prepared (saved with it, checked at predict)
+        contract = InputContract(n_chans=X.shape[1], ch_names=ch_names, sfreq=float(sfreq), n_times=X.shape[2],
+                                 scale=float(self.scale), unit=unit_of_scale(self.scale),
+                                 amplitude=typical_amplitude(trials.numpy()))
+        data = EEGDataset(trials, torch.as_tensor(np.searchsorted(self.classes_, y)), classes,
+                          ch_names or [f"ch{i}" for i in range(X.shape[1])], sfreq, contract=contract)
         self.history_: History = fit(
             self.module_, data, None, self.recipe, epochs=self.epochs, lr=self.lr, batch_size=self.batch_size,
             patience=self.patience, seed=self.seed, device=self.device, progress=self.progress,

@@ -109,3 +109,28 @@ def test_unknown_names_and_cli(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "[2/2]" in out and "| graz-sample | ts-lr (baseline) |" in out
     assert (tmp_path / "cli" / "results.png").stat().st_size > 1000
+
+
+def test_demo_compares_the_zoo_model_with_a_baseline_on_the_real_recording(tmp_path, capsys):
+    from eegzoo.apps.demo import run_demo
+
+    assert run_demo(tmp_path / "demo", quick=True) == 0
+    out = capsys.readouterr().out
+    assert "real recording 'graz-sample'" in out and "SIMULATED" not in out
+    assert "fblightconvnet (eegzoo)" in out and "csp-lda (baseline)" in out
+    assert "reloaded model gives identical logits: True" in out
+    assert (tmp_path / "demo" / "model" / "model.safetensors").exists()
+
+
+def test_demo_falls_back_to_simulated_data_offline(tmp_path, capsys, monkeypatch):
+    import eegzoo.apps.demo as demo
+    from eegzoo.core.errors import DatasetError
+
+    def unreachable():
+        raise DatasetError("apt-get download failed: Temporary failure resolving 'deb.debian.org'\nmore")
+
+    monkeypatch.setattr(demo, "_real_recording", unreachable)
+    assert demo.run_demo(tmp_path / "demo", quick=True) == 0
+    out = capsys.readouterr().out
+    assert "could not fetch the real recording 'graz-sample' (apt-get download failed" in out
+    assert "falling back to SIMULATED data" in out and "reloaded model gives identical logits: True" in out

@@ -198,7 +198,7 @@ def test_architecture_is_recognised_from_keys_or_given():
 
 # ----------------------------------------------------------------- registry and cards
 def test_registered_variants_build_with_their_signal():
-    assert set(eegzoo.list_models("eegnet*")) == {"eegnet", "eegnet-4-2-bciiv2a", "eegnet-8-2-bciiv2a"}
+    assert set(eegzoo.list_models("eegnet*")) == {"eegnet", "eegnet-4-2-bciiv2a", "eegnet-8-2-bciiv2a", "eegnet.selfregulationscp1"}
     paper = create_model("eegnet-8-2-bciiv2a")
     assert (paper.n_times, paper.sfreq, paper.drop_prob, paper.final_layer_with_constraint) == (256, 128.0, 0.5, True)
     assert sum(p.numel() for p in paper.parameters() if p.requires_grad) == 1972

@@ -22,6 +22,7 @@ from eegzoo.core.version import __version__
 from eegzoo.models.base import count_parameters, spec_of
 from eegzoo.registry import build_from_spec, list_models, model_spec
 from eegzoo.specs.model import ModelSpec
+from eegzoo.specs.input import InputContract
 from eegzoo.specs.results import MeasuredResult
 
 BRAINDECODE_BIBTEX = """@article{schirrmeister2017deep,
@@ -129,7 +130,13 @@ def build_model_card(
     spec: ModelSpec = spec_of(model)
     measured = as_measured_results(results)
     if weights not in (UNTRAINED, SAVED_WEIGHTS):
-        measured = [*spec.pretrained.results, *measured]  # type: ignore[union-attr]
+        pinned = spec.pretrained
+        measured = [*pinned.results, *measured]  # type: ignore[union-attr]
+        details = {**pinned.details, **(details or {})} or None  # type: ignore[union-attr]
+        if pinned.classes is not None:  # type: ignore[union-attr]
+            model.eegzoo_classes = list(pinned.classes)  # type: ignore[union-attr]
+        if pinned.input is not None:  # type: ignore[union-attr]
+            model.eegzoo_input = InputContract.model_validate(pinned.input)  # type: ignore[union-attr]
     if weights == UNTRAINED and measured:
         raise ValueError(f"'{spec.name}' has no pretrained weights, so its registry card cannot carry results.")
 
@@ -160,6 +167,7 @@ def _body(
     model: nn.Module, spec: ModelSpec, weights: str, measured: Sequence[MeasuredResult],
     details: Mapping[str, Any] | None, figures: Mapping[str, str] | None, location: str | None = None,
 ) -> str:
+    n_chans, sfreq, n_times = model.n_chans, model.sfreq, model.n_times
     chs = model._chs_info if hasattr(model, "_chs_info") else getattr(model, "chs_info", None)
     ch_line = ", ".join(c["ch_name"] for c in chs) if chs else "any order, consistent between training and use"
     describe = getattr(model, "describe", None)
@@ -261,7 +269,7 @@ def _input_table(model: nn.Module, spec: ModelSpec, ch_line: str) -> list[str]:
     rows = [("channels", str(n_chans))]
     if contract is not None:
         rows += contract.summary()
-        unit = {"uV": "µV"}.get(contract.unit or "", contract.unit) if contract.scale is not None and contract.standardize is None else "the prepared unit"
+        unit = contract.unit if contract.scale is not None and contract.standardize is None else "the prepared unit"
         rows.append(("input tensor", f"float32, shape (batch, {n_chans}, {n_times}), in {unit}; "
                                      "`eegzoo.predict` prepares mne data so"))
     else:

@@ -55,7 +55,8 @@ from eegzoo.io.weights import (
     save_weights,
 )
 from eegzoo.models.base import register_hub_io, spec_of
-from eegzoo.registry import Architecture, build_from_spec, get_architecture, list_architectures, list_models
+from eegzoo.registry import Architecture, build_from_spec, get_architecture, list_architectures, list_models, model_source
+from eegzoo.registry.spec_files import builtin_registry_dir
 from eegzoo.specs.input import InputContract
 from eegzoo.specs.model import ModelSpec
 
@@ -83,11 +84,10 @@ _SIGNAL_FIX = {
 
 # ------------------------------------------------------------------ writing
 def model_config_document(model: nn.Module) -> dict[str, Any]:
-    """What ``config.json`` holds: the constructor arguments at the top level, eegzoo's
-    record under ``"eegzoo"``, and timm's keys (see :func:`timm_config`)."""
+    """What ``config.json`` holds: the constructor arguments at the top level and eegzoo's
+    record under ``"eegzoo"``."""
     spec = spec_of(model)
-    config = model.get_config()
-    document: dict[str, Any] = dict(config)
+    document: dict[str, Any] = dict(model.get_config())
     document[EEGZOO_KEY] = {
         "layout": LAYOUT_VERSION,
         "version": __version__,
@@ -99,7 +99,6 @@ def model_config_document(model: nn.Module) -> dict[str, Any]:
     contract = getattr(model, "eegzoo_input", None)
     if contract is not None:  # how the training inputs were prepared (eegzoo.specs.input.InputContract)
         document[EEGZOO_KEY]["input"] = contract.model_dump(mode="json")
-    document.update(timm_config(model, spec, config))
     return document
 
 
@@ -121,25 +120,6 @@ def read_input_contract(document: Mapping[str, Any], model: nn.Module, source: s
             "the file was edited or mixed up: restore it from the saved folder."
         )
     return contract
-
-
-def timm_config(model: nn.Module, spec: ModelSpec, config: Mapping[str, Any]) -> dict[str, Any]:
-    """timm's keys, so ``timm.create_model("local-dir:DIR")`` / ``"hf-hub:owner/repo"`` (after
-    ``import eegzoo.timm``) rebuild the model: ``architecture`` is the variant name that
-    eegzoo.timm registers, ``model_args`` the constructor arguments."""
-    pretrained_cfg: dict[str, Any] = {
-        "num_classes": model.n_outputs,
-        "classifier": getattr(model, "head_name", None),
-        "license": spec.license.lower(),
-        "description": spec.description or None,
-        "label_names": getattr(model, "eegzoo_classes", None),
-    }
-    return {
-        "architecture": spec.name,
-        "num_classes": model.n_outputs,
-        "pretrained_cfg": {k: v for k, v in pretrained_cfg.items() if v is not None},
-        "model_args": dict(config),
-    }
 
 
 def save_pretrained(
@@ -573,33 +553,63 @@ def push_to_hub(
 
 
 def load_pretrained_source(model: nn.Module, spec: ModelSpec, cache_dir: str | None = None) -> nn.Module:
-    """Load the weights a spec pins (Hub repo + revision + file + sha256) into ``model``,
-    through the Hub cache (works offline with ``HF_HUB_OFFLINE=1`` once cached)."""
+    """Load the weights a spec pins (Hub repo + revision + file + sha256) into ``model``: the
+    file in the Hub cache when it is there, else the copy bundled beside the spec (offline,
+    no network), else a download through the Hub cache. Every file is checked against the
+    pinned sha256. The model learns its class names and input contract from the spec."""
     source = spec.pretrained
     if source is None:
         raise ValueError(
             f"Model '{spec.name}' has no pretrained weights. Models with weights: "
             f"{list_models(pretrained=True) or 'none registered yet'}."
         )
-    try:
-        path = hf_hub_download(source.repo_id, source.filename, revision=source.revision, cache_dir=cache_dir)
-    except LocalEntryNotFoundError as err:
-        raise FileNotFoundError(
-            f"The weights of '{spec.name}' ({source.repo_id}/{source.filename}) are not in the "
-            "Hub cache and cannot be downloaded now; download them once online."
-        ) from err
-    except Exception as err:  # noqa: BLE001 - only connection failures are translated
-        if not _is_unreachable(err):
-            raise
-        raise _hub_unreachable(f"the weights of '{spec.name}' cannot be downloaded", err, "try again") from err
+    path = _cached_hub_file(source, cache_dir) or _bundled_file(spec)
+    if path is None:
+        try:
+            path = hf_hub_download(source.repo_id, source.filename, revision=source.revision, cache_dir=cache_dir)
+        except LocalEntryNotFoundError as err:
+            raise FileNotFoundError(
+                f"The weights of '{spec.name}' ({source.repo_id}/{source.filename}) are not in the "
+                "Hub cache and cannot be downloaded now; download them once online."
+            ) from err
     actual = file_sha256(path)
     if actual != source.sha256:
         raise WeightsError(
             f"{path}: sha256 {actual} differs from the {source.sha256} pinned by the spec of "
-            f"'{spec.name}'; the download is corrupt or the repo changed. Delete the cached "
-            "file and download again, or update the spec's sha256 if the change is intended."
+            f"'{spec.name}'; the file is corrupt or the repo changed. Delete the cached "
+            "file and download again (reinstall eegzoo for a bundled file), or update the spec's "
+            "sha256 if the change is intended."
         )
-    return load_weights(model, path)
+    load_weights(model, path)
+    if source.classes is not None:
+        model.eegzoo_classes = list(source.classes)
+    if source.input is not None:
+        model.eegzoo_input = InputContract.model_validate(source.input)
+    return model
+
+
+def _cached_hub_file(source: Any, cache_dir: str | None) -> str | None:
+    """The pinned file when the Hub cache holds it (no network access)."""
+    try:
+        return hf_hub_download(source.repo_id, source.filename, revision=source.revision, cache_dir=cache_dir,
+                               local_files_only=True)
+    except (LocalEntryNotFoundError, OSError, ValueError):
+        return None
+
+
+def _bundled_file(spec: ModelSpec) -> str | None:
+    """The copy shipped beside the spec file (``[pretrained] bundled``), when present."""
+    if spec.pretrained is None or spec.pretrained.bundled is None:
+        return None
+    try:
+        source = Path(model_source(spec.name))
+    except (KeyError, LookupError):
+        return None
+    builtin = builtin_registry_dir()
+    if not source.is_absolute() and source.parts[:1] == (builtin.name,):  # built-in specs are named relative to it
+        source = builtin.joinpath(*source.parts[1:])
+    path = source.parent / spec.pretrained.bundled
+    return str(path) if path.is_file() else None
 
 
 register_hub_io(sys.modules[__name__])  # model classes' save/from_pretrained use this module

@@ -7,6 +7,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import struct
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,26 @@ def save_weights(model: nn.Module, path: str | os.PathLike, metadata: Mapping[st
     if config is not None:
         meta["config"] = json.dumps(config, sort_keys=True)
     meta.update(metadata or {})
-    return atomic_write(path, lambda tmp: save_file(state, tmp, metadata=meta))
+
+    def write(tmp: str) -> None:
+        save_file(state, tmp, metadata=meta)
+        _canonical_header(tmp)
+
+    return atomic_write(path, write)
+
+
+def _canonical_header(path: str | os.PathLike) -> None:
+    """Rewrite a safetensors header with sorted keys: safetensors orders it arbitrarily (a
+    hash map), so the same tensors and metadata would give files with different sha256.
+    The tensor data and their offsets are unchanged."""
+    with open(path, "rb") as fh:
+        size = struct.unpack("<Q", fh.read(8))[0]
+        header = json.loads(fh.read(size))
+        data = fh.read()
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)  # keep the data 8-byte aligned, as safetensors does
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<Q", len(text)) + text + data)
 
 
 def read_weights(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, str]]:

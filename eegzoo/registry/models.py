@@ -51,7 +51,6 @@ class Architecture:
     build: Builder
     params_model: type[BaseModel]
     source: str
-    standalone: bool = True  # False: builds only from a variant's spec (e.g. its block list)
 
     def params_model_for(self, spec: ModelSpec | None) -> type[BaseModel]:
         """The parameters model of one variant: block-sequence specs declare their own
@@ -86,13 +85,11 @@ def register_model(
     *,
     params_model: type[BaseModel],
     source: str | None = None,
-    standalone: bool = True,
 ) -> Any:
     """Register an architecture; usable as ``@register_model("name", params_model=P)``.
 
     ``builder(params, spec)`` receives the validated ``params_model`` instance and the
-    variant's :class:`ModelSpec` and returns an ``nn.Module``. ``standalone=False`` says it
-    builds only from a variant's spec (a block list, say), not from hyperparameters alone.
+    variant's :class:`ModelSpec` and returns an ``nn.Module``.
     """
 
     def _register(fn: Builder) -> Builder:
@@ -104,7 +101,7 @@ def register_model(
                     f"Architecture '{name}' is already registered by {existing.source}; "
                     f"{origin} cannot register it again. Rename one of them."
                 )
-            _ZOO.architectures[name] = Architecture(name, fn, params_model, origin, standalone)
+            _ZOO.architectures[name] = Architecture(name, fn, params_model, origin)
         return fn
 
     return _register(builder) if builder is not None else _register
@@ -154,7 +151,7 @@ def _build_fbcnet(params: FBCNetParams, spec: ModelSpec) -> nn.Module:
     return FBCNet.from_params(params, spec)
 
 
-@register_model("sequential", params_model=SequentialParams, source=BUILTIN, standalone=False)
+@register_model("sequential", params_model=SequentialParams, source=BUILTIN)
 def _build_sequential(params: SequentialParams, spec: ModelSpec) -> nn.Module:
     from eegzoo.models.sequential import SequentialEEGModel
 

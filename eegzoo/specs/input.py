@@ -91,7 +91,6 @@ class InputContract(Frozen):
         else:
             rows.append(("unit", _UNIT_TEXT.get(self.unit or "", f"{self.unit} (mne's volts x {self.scale:g})")))
         if self.amplitude is not None:
-            unit = {"uV": "µV"}.get(self.unit or "", self.unit or "")
-            rows.append(("typical amplitude", f"{self.amplitude:.3g} {unit} (median standard deviation per trial and channel)".replace("  ", " ")))
+            rows.append(("typical amplitude", f"{self.amplitude:.3g} {self.unit or ''} (median standard deviation per trial and channel)".replace("  ", " ")))
         rows.append(("standardisation", STANDARDIZE_TEXT[self.standardize]))
         return rows

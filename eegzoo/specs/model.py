@@ -64,6 +64,22 @@ class PretrainedSource(Frozen):
     results: list[MeasuredResult] = Field(
         default_factory=list, description="held-out results of these weights (shown on the model card)"
     )
+    bundled: Optional[str] = Field(
+        default=None,
+        description="the same file shipped beside the spec (path relative to the spec file's folder): "
+        "used when the Hub cache does not hold the repo's file, so the weights load offline",
+    )
+    classes: Optional[list[str]] = Field(default=None, description="class names in output order")
+    input: Optional[dict[str, Any]] = Field(
+        default=None,
+        description="how the training inputs were prepared: an eegzoo.specs.input.InputContract (channels, rate, window, unit)",
+    )
+    dataset: Optional[str] = Field(default=None, description="registered dataset the weights were trained on")
+    seed: Optional[StrictInt] = Field(default=None, description="seed of the training run and of its held-out split")
+    details: dict[str, str] = Field(
+        default_factory=dict,
+        description="how the weights were made, shown on the card: data and its license, split, recipe, command",
+    )
 
 
 class BlockSpec(Frozen):
