@@ -56,7 +56,7 @@ _PUBLIC: dict[str, str] = {
     "ShallowFBCSPNet": "eegzoo.models",
     "FBCNet": "eegzoo.models",
     # files, Hub, deployment
-    "InferenceFBLightConvNet": "eegzoo.io.export",
+    "InferenceFBLightConvNet": "eegzoo.models.inference",
     "export_model": "eegzoo.io.export",
     "inference_module": "eegzoo.io.export",
     "create_model": "eegzoo.api",
@@ -93,7 +93,8 @@ if TYPE_CHECKING:  # static analysers see the real names
     from eegzoo.core.errors import DatasetError, InputContractWarning, RegistryError, SpecError
     from eegzoo.data import fetch_dataset, load_dataset
     from eegzoo.core.signal import TruncationWarning
-    from eegzoo.io.export import InferenceFBLightConvNet, export_model, inference_module
+    from eegzoo.io.export import export_model, inference_module
+    from eegzoo.models.inference import InferenceFBLightConvNet
     from eegzoo.models import EEGNet, FBCNet, FBLightConvNet, ShallowFBCSPNet
     from eegzoo.registry import (
         EEGZooPluginWarning,

@@ -139,11 +139,15 @@ def _prepared_trials(model: nn.Module, data: Any, *, sfreq: float | None, ch_nam
     elif not isinstance(data, mne.BaseEpochs):
         data = _epochs_from_array(data, target, sfreq, ch_names, tmin)
     X, _ = prepare_epochs(data, target, scale=scale)
-    if getattr(model, "eegzoo_input", None) is None:
+    recorded = getattr(model, "eegzoo_input", None)
+    if recorded is None or recorded.scale is None:
+        why = ("records no input contract (it was not trained by eegzoo.training.fit, or was saved by an older eegzoo)"
+               if recorded is None else
+               "was trained on trials prepared outside eegzoo (fit got tensors, not from_epochs), so their unit and "
+               "standardisation are not recorded")
         warnings.warn(
-            "This model records no input contract (it was not trained by eegzoo.training.fit, or was saved by an "
-            "older eegzoo): eegzoo.predict assumes microvolts without standardisation over the data's own window. "
-            "Set model.eegzoo_input = eegzoo.InputContract(...) to state how its training data were prepared.",
+            f"This model {why}: eegzoo.predict assumes microvolts without standardisation. Set "
+            "model.eegzoo_input = eegzoo.InputContract(...) to state how its training data were prepared.",
             InputContractWarning,
             stacklevel=caller_stacklevel(),
         )

@@ -108,6 +108,8 @@ def test_old_nested_config_folders_still_load(tmp_path):
     folder = save_pretrained(model, tmp_path / "old")
     document = json.loads((folder / "config.json").read_text())
     record = document.pop("eegzoo")
+    for timm_key in ("architecture", "num_classes", "pretrained_cfg", "model_args"):  # layout 1 had none
+        document.pop(timm_key)
     old = {"eegzoo_version": "0.1.0", "architecture": record["architecture"], "model_name": record["model_name"],
            "config": document, "spec": record["spec"], "classes": ["a", "b"]}
     (folder / "config.json").write_text(json.dumps(old))
@@ -139,3 +141,9 @@ def test_model_hub_mixin_hooks_keep_strict_loading(tmp_path):
     assert torch.equal(loaded(x), model(x))
     with pytest.raises(ValueError, match="loads weights strictly"):
         FBLightConvNet._from_pretrained(model_id=str(tmp_path / "m"), strict=False, **hook)
+
+
+def test_attention_has_braindecodes_kernel_size_attribute():
+    model = eegzoo.create_model("fblightconvnet", n_times=1000, win_len=250)
+    assert model.attn_conv.kernel_size == model.n_windows == 4  # braindecode's _LightweightConv1d name
+    assert eegzoo.create_model("fblightconvnet", n_times=1000, win_len=125).attn_conv.kernel_size == 8

@@ -15,7 +15,7 @@ from torch import nn
 
 import eegzoo
 from eegzoo import InputContract, InputContractWarning
-from eegzoo.data import EEGDataset, from_epochs, from_raw, simulate_session, simulated_motor_imagery
+from eegzoo.data import EEGDataset, from_epochs, simulate_session, simulated_motor_imagery
 from eegzoo.data.preparation import typical_amplitude
 from eegzoo.training import evaluate, fit, predict as predict_logits, seed_everything, split_stratified
 
@@ -164,6 +164,20 @@ def test_no_contract_predict_warns_and_arrays_need_rate_and_names():
         eegzoo.predict(model, x, sfreq=250)
     with pytest.raises(ValueError, match=r"units='microvolt': use one of V, mV, uV"):
         eegzoo.predict(model, x, sfreq=250, ch_names=["C3", "Cz", "C4"], units="microvolt")
+
+
+def test_a_model_trained_on_hand_prepared_tensors_warns_that_its_preparation_is_unknown():
+    rng = np.random.default_rng(0)
+    X = torch.as_tensor(rng.normal(0, 10, (8, 3, 100)), dtype=torch.float32)  # microvolt-like values
+    data = EEGDataset(X, torch.as_tensor([0, 1] * 4), ["a", "b"], ["C3", "Cz", "C4"], 100.0)
+    torch.manual_seed(0)
+    model = _Linear()
+    fit(model, data, epochs=1, progress=False)
+    contract = model.eegzoo_input
+    assert (contract.scale, contract.standardize, contract.ch_names) == (None, None, ["C3", "Cz", "C4"])
+    assert contract.amplitude == pytest.approx(typical_amplitude(X.numpy()))
+    with pytest.warns(InputContractWarning, match="prepared outside eegzoo .* assumes microvolts without standardisation"):
+        eegzoo.predict(model, X.numpy() * 1e-6, sfreq=100, ch_names=["C3", "Cz", "C4"])
 
 
 def _epochs(ch_names, sfreq=250.0, tmin=0.0, n_times=1000, n=4, seed=0):

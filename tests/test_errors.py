@@ -62,8 +62,9 @@ def test_signal_parameters_are_inferred():
 
 def test_activation_by_name_and_stride_factor_deprecation():
     assert isinstance(build(activation="torch.nn.GELU").spatial_conv[2], nn.GELU)
-    with pytest.warns(FutureWarning, match="stride_factor is deprecated and ignored"):
+    with pytest.warns(DeprecationWarning, match="stride_factor is deprecated and ignored") as record:
         model = build(stride_factor=4)
+    assert [w.category for w in record] == [DeprecationWarning]  # braindecode's category, not FutureWarning
     assert model.n_windows == 2
 
 
@@ -102,3 +103,40 @@ def test_non_finite_input_is_rejected_when_checking_is_on():
     x[1, 2, 17] = float("inf")
     with pytest.raises(ValueError, match="NaN or Inf"):
         model(x)
+
+
+def test_float64_input_is_cast_to_the_model_dtype():
+    """What torch.from_numpy(epochs.get_data()) gives: accepted, computed in the model's dtype."""
+    model = build().eval()
+    x = torch.randn(2, 4, 500, dtype=torch.float64)
+    with torch.no_grad():
+        out = model(x)
+        assert out.dtype == torch.float32
+        torch.testing.assert_close(out, model(x.float()), rtol=0, atol=0)
+        double = build().double().eval()
+        double.load_state_dict(model.state_dict())
+        assert double(x.float()).dtype == torch.float64  # and the other way round
+
+
+def test_numpy_arrays_are_refused_with_the_fix():
+    import numpy as np
+
+    with pytest.raises(TypeError, match=r"takes a torch.Tensor of shape \(batch, 4, 500\), got numpy.ndarray: convert it with torch.as_tensor"):
+        build()(np.zeros((2, 4, 500), dtype=np.float32))
+
+
+def test_an_empty_batch_is_refused_with_the_fix():
+    with pytest.raises(ValueError, match=r"Input has no trials \(shape \(0, 4, 500\)\): pass at least one trial of shape \(4, 500\)"):
+        build()(torch.zeros(0, 4, 500))
+
+
+def test_block_sequence_model_names_expected_and_got_length():
+    from eegzoo import create_model
+
+    model = create_model("fbcnet-lite")
+    with pytest.raises(ValueError, match=r"expects input of shape \(batch, n_chans, n_times\) = \(B, 22, 1000\), got \(2, 22, 900\).*"
+                       r"create the model with n_times=900"):
+        model(torch.randn(2, 22, 900))
+    with pytest.raises(ValueError, match=r"Input has no trials"):
+        model(torch.zeros(0, 22, 1000))
+    assert model.eval()(torch.randn(2, 22, 1000, dtype=torch.float64)).dtype == torch.float32

@@ -99,5 +99,8 @@ print("ok")
     assert run(installed["python"], "-c", code, cwd=installed["cwd"], env=installed["env"]).strip() == "ok"
     listing = run(installed["bin"] / "eegzoo", "list", cwd=installed["cwd"], env=installed["env"])
     assert "fblightconvnet" in listing and "tinynet-small" in listing
+    plugins = json.loads(run(installed["bin"] / "eegzoo", "plugins", "--json", cwd=installed["cwd"], env=installed["env"]))["plugins"]
+    assert [(p["name"], p["distribution"], p["version"], p["status"], p["registered"]) for p in plugins] == [
+        ("tiny", "eegzoo-tinyplugin", "0.1", "loaded", {"architectures": ["tinynet"], "models": ["tinynet-small"]})]
     info = json.loads(run(installed["bin"] / "eegzoo", "info", "lightconvnet-bciiv2b", cwd=installed["cwd"], env=installed["env"]))
     assert info["input_shape"] == ["batch", 3, 1000]

@@ -203,3 +203,30 @@ def test_an_invalid_builtin_spec_file_is_isolated_in_eegzoo_list(tmp_path, monke
     finally:
         monkeypatch.undo()
         eegzoo.reload_registry()
+
+
+def test_block_sequence_specs_declare_their_own_hyperparameters(tmp_path):
+    spec = model_spec("fbcnet-lite")
+    assert spec.params == {"n_bands": 9, "n_filters": 32, "win_len": 250}
+    model = create_model("fbcnet-lite", n_times=125, win_len=25)  # 0.5 s trials, 0.1 s windows
+    assert model.blocks[4].win_len == 25 and model.get_config()["win_len"] == 25
+    assert model.eval()(torch.randn(2, 22, 125)).shape == (2, 4)
+    narrow = create_model("fbcnet-lite", n_bands=4, n_filters=8)
+    assert narrow.blocks[0].n_bands == 4 and narrow.blocks[1].out_channels == 8 and narrow.blocks[2].num_features == 8
+    with pytest.raises(SpecError, match=r"field 'win_len': Input should be a valid integer \(got '25'\)"):
+        create_model("fbcnet-lite", win_len="25")
+    with pytest.raises(SpecError, match=r"blocks\[4\] \(VarPool\): VarPool: win_len must be an int >= 2 samples, got 1"):
+        create_model("fbcnet-lite", win_len=1)
+    with pytest.raises(SpecError, match=r"Unknown argument 'win_lenn' \(did you mean 'win_len'\?\)"):
+        create_model("fbcnet-lite", win_lenn=25)
+    folder = eegzoo.save_pretrained(model, tmp_path / "m")  # the hyperparameters travel with the weights
+    loaded = eegzoo.from_pretrained(folder).eval()
+    x = torch.randn(2, 22, 125)
+    assert loaded.blocks[4].win_len == 25 and torch.equal(loaded(x), model(x))
+
+
+def test_hyperparameter_names_cannot_shadow_signal_parameters(tmp_path):
+    path = _write(tmp_path, "shadow", 'architecture = "sequential"\n' + GOOD_SIGNAL + "[params]\nn_times = 100\n"
+                  '[[blocks]]\ntype = "Flatten"\n')
+    with pytest.raises(SpecError, match=r"params.n_times cannot be a hyperparameter name; use \[signal\]"):
+        load_spec(path)

@@ -317,3 +317,12 @@ def test_push_to_hub_in_offline_mode_says_how_to_retry(monkeypatch):
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(ConnectionError, match=r"unreachable \(offline mode is on \(HF_HUB_OFFLINE=1\)\).*Unset HF_HUB_OFFLINE, then call push_to_hub again"):
         push_to_hub(small_model(), "owner/tiny", token="hf_not_a_real_token")
+
+
+def test_zoo_models_answer_to_timms_head_names():
+    model = create_model("lightconvnet-bciiv2b")
+    assert model.num_classes == 2 and model.get_classifier() is model.final_layer
+    model.reset_classifier(5)
+    assert model.num_classes == 5 and model(torch.randn(1, 3, 1000)).shape == (1, 5)
+    with pytest.raises(ValueError, match="global_pool='avg'"):
+        model.reset_classifier(3, global_pool="avg")

@@ -96,20 +96,43 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from eegzoo.api import create_model, from_pretrained
     from eegzoo.io.export import export_model
 
-    model = from_pretrained(args.weights) if args.weights else create_model(args.name)
+    spec = model_spec(args.name)  # NAME must be registered, with or without --weights
+    if args.weights:
+        model = from_pretrained(args.weights)
+        saved = getattr(model, "eegzoo_spec", None)
+        if saved is not None and saved.architecture != spec.architecture:
+            raise ValueError(
+                f"{args.weights} holds a '{saved.architecture}' model ('{saved.name}'), but {args.name} is "
+                f"a '{spec.architecture}': pass the folder's own name ({saved.name}) or the right weights."
+            )
+    else:
+        model = create_model(args.name)
     path = export_model(model.eval(), args.out, args.format)
     print(f"wrote {path} ({args.format}, input (batch, {model.n_chans}, {model.n_times}))")
     return 0
 
 
+def _comma_names(text: str | None) -> list[str] | None:
+    """``"C3, Cz,C4"`` -> ``["C3", "Cz", "C4"]``."""
+    if text is None:
+        return None
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise ValueError(f"expected comma-separated names, got {text!r}.")
+    return names
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
-    from eegzoo.apps.experiment import train_run
+    from eegzoo.apps.experiment import Selection, train_run
 
     try:
+        selection = Selection(
+            channels=_comma_names(args.channels), classes=_comma_names(args.classes), tmin=args.tmin, tmax=args.tmax, sfreq=args.sfreq,
+        )
         _, history, metrics = train_run(
             args.name, args.data, args.out, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
             seed=args.seed, subject=args.subject, n_trials=args.trials, patience=args.patience,
-            test_source=args.test_data, recipe=args.recipe,
+            test_source=args.test_data, recipe=args.recipe, selection=selection, report=print,
         )
     except KeyboardInterrupt:
         print(f"\ninterrupted: the best checkpoint so far (if any) is in {args.out}/", file=sys.stderr)
@@ -252,6 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--batch-size", type=int, default=None, help="batch size (default: the recipe's)")
             p.add_argument("--patience", type=int, default=None, help="early-stopping patience in epochs (default: the recipe's)")
             p.add_argument("--test-data", default=None, help="test recording (default: session E / held-out trials)")
+            p.add_argument("--channels", default=None, help="channels to use, in this order, e.g. 'C3,Cz,C4' (matched ignoring "
+                           "case; default: the model's named channels if the data have them, else the data's EEG channels)")
+            p.add_argument("--classes", default=None, help="event names that are classes, in output order, e.g. "
+                           "'769,770,771,772' (default: all event names, by event code)")
+            p.add_argument("--tmin", type=float, default=None, help="window start relative to the event in s (default 0)")
+            p.add_argument("--tmax", type=float, default=None, help="window end relative to the event in s, inclusive as in "
+                           "mne.Epochs (default: the trials' annotated duration, else the model's window)")
+            p.add_argument("--sfreq", type=float, default=None, help="resample the data to this rate in Hz (default: the data's)")
             p.set_defaults(func=_cmd_train)
         else:
             p.add_argument("dir", help="a folder written by eegzoo train / save_pretrained")

@@ -46,7 +46,8 @@ def run_demo(out: str | Path = "runs/demo", quick: bool = False) -> int:
         MODEL, source, out / "model", recipe="benchmark", epochs=15 if quick else None,
         n_trials=24 if quick else 36, progress=False,
     )
-    print(f"best epoch {history.best_epoch} of {len(history.epochs)}: test accuracy {metrics['accuracy']:.3f}, "
+    stop = "early stopping" if history.stopped_early else "no early stop"
+    print(f"best epoch {history.best_epoch} of {len(history.epochs)} ({stop}): test accuracy {metrics['accuracy']:.3f}, "
           f"Cohen's kappa {metrics['kappa']:.3f} ({sum(map(sum, metrics['confusion_matrix']))} test trials)")
     reloaded = from_pretrained(out / "model").eval()
     x = torch.randn(2, model.n_chans, model.n_times)

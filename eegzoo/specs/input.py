@@ -91,6 +91,7 @@ class InputContract(Frozen):
         else:
             rows.append(("unit", _UNIT_TEXT.get(self.unit or "", f"{self.unit} (mne's volts x {self.scale:g})")))
         if self.amplitude is not None:
-            rows.append(("typical amplitude", f"{self.amplitude:.3g} {self.unit or ''} (median standard deviation per trial and channel)".replace("  ", " ")))
+            unit = {"uV": "µV"}.get(self.unit or "", self.unit or "")
+            rows.append(("typical amplitude", f"{self.amplitude:.3g} {unit} (median standard deviation per trial and channel)".replace("  ", " ")))
         rows.append(("standardisation", STANDARDIZE_TEXT[self.standardize]))
         return rows

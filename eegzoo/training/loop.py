@@ -122,8 +122,8 @@ def fit(
     Labels are checked first: the data must have exactly ``model.n_outputs`` classes, each
     with training trials. The model keeps what it learned from: its class names
     (``model.eegzoo_classes``) and its input contract (``model.eegzoo_input``: channels,
-    rate, window, unit, standardisation), both saved by ``save_pretrained``. It is returned
-    in eval mode, ready to predict."""
+    rate, window, unit, standardisation), both saved by ``save_pretrained``. It is left in
+    eval mode, ready to predict."""
     recipe = get_recipe(recipe).replace(epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay, patience=patience)
     check_labels(model, train, valid)
     model.eegzoo_classes = list(train.classes)
