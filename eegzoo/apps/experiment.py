@@ -18,6 +18,7 @@ from eegzoo.data.datasets import load_dataset
 from eegzoo.data.epochs import EEGDataset, from_epochs, from_raw, read_raw, select_events
 from eegzoo.data.preparation import match_channels
 from eegzoo.data.protocol import protocol_folds
+from eegzoo.sklearn import data_sized_model
 from eegzoo.registry.datasets import dataset_spec, is_dataset
 from eegzoo.specs.results import measured_results
 from eegzoo.registry import model_spec
@@ -125,7 +126,6 @@ def size_model_to_data(name: str, epochs: mne.BaseEpochs, selection: Selection, 
     else the registered variant's channel names when the data have them all, else the
     data's EEG channels. The global random generators are seeded before the model is built,
     so its initial weights depend on ``seed`` only."""
-    from eegzoo.sklearn import data_sized_model
 
     epochs = epochs.copy()
     wanted = selection.channels or model_spec(name).signal.ch_names
@@ -195,7 +195,9 @@ def train_run(
             raise ValueError("--channels/--classes/--tmin/--tmax/--sfreq apply to files and the simulated data; "
                              "a registered dataset fixes them in its spec.")
         seed_everything(seed)
-        model = create_model(name, **dataset_spec(source).signal_arguments())
+        signal = dataset_spec(source).signal_arguments()  # sized like any fresh model (e.g. 1 s windows)
+        model = data_sized_model(name, signal["n_chans"], signal["n_times"], signal["sfreq"], signal["n_outputs"],
+                                 [c["ch_name"] for c in signal["chs_info"]])
         train_all, ignored = load_source(source, model, "T", subject, seed, n_trials), {}
     else:
         recorded, ignored = read_training_epochs(source, name, selection, subject, seed, n_trials)
