@@ -4,6 +4,8 @@ kept); later runs work offline from the cache."""
 
 from __future__ import annotations
 
+import warnings
+
 import mne
 import numpy as np
 import pytest
@@ -118,10 +120,11 @@ def test_cli_trains_and_evaluates_on_a_registered_dataset(tmp_path, capsys):
     out = tmp_path / "run"
     from eegzoo import TruncationWarning
 
-    with pytest.warns(TruncationWarning, match="n_times=1024 is not a multiple of win_len=250: the last 24 samples"):
+    with warnings.catch_warnings():  # the model is sized from the data: 1 s windows of 256 samples, none dropped
+        warnings.simplefilter("error", TruncationWarning)
         assert main(["train", "fblightconvnet", "--data", "graz-sample", "--out", str(out), "--epochs", "2", "--seed", "0"]) == 0
     config = json.loads((out / "config.json").read_text())  # constructor arguments at the top level
-    assert config["n_chans"] == 4 and config["n_times"] == 1024 and config["sfreq"] == 256.0
+    assert config["n_chans"] == 4 and config["n_times"] == 1024 and config["sfreq"] == 256.0 and config["win_len"] == 256
     from huggingface_hub import ModelCard
 
     card = ModelCard.load(out / "README.md")
@@ -129,7 +132,8 @@ def test_cli_trains_and_evaluates_on_a_registered_dataset(tmp_path, capsys):
         ("graz-sample", "subject 1", "test part of the first fold of its protocol (k-fold)")}
     assert "| data license | GPL" in card.text
     capsys.readouterr()
-    with pytest.warns(TruncationWarning, match="n_times=1024 is not a multiple of win_len=250"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TruncationWarning)
         assert main(["evaluate", str(out), "--data", "graz-sample"]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert sum(map(sum, metrics["confusion_matrix"])) == 8  # the first fold's 8 test trials
