@@ -62,7 +62,8 @@ def _check_fir_length(bands: Sequence[Band], sfreq: float, filter_length: Any, l
         narrowest = min(widths)
         if not narrowest > 0:
             raise ValueError(f"Transition bandwidths must be > 0 Hz, got {narrowest:g}.")
-        taps = math.ceil(3.3 * sfreq / narrowest)  # mne's rule for firwin + hamming
+        ratio = 3.3 * sfreq / narrowest  # mne's rule for firwin + hamming
+        taps = math.ceil(ratio) if math.isfinite(ratio) else MAX_FIR_TAPS + 1  # a ~0 Hz edge: endless filters
     else:
         return  # a time string: mne validates it
     if taps > MAX_FIR_TAPS:
