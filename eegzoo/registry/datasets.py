@@ -11,7 +11,6 @@ import fnmatch
 import os
 import threading
 import warnings
-from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -21,7 +20,7 @@ from pydantic import ValidationError
 
 from eegzoo.core.errors import RegistryError, SpecError, format_validation_error, unknown_names_message
 from eegzoo.registry.plugins import EEGZooPluginWarning, PluginRecord, load_entry_points, register_plugin_group
-from eegzoo.registry.spec_files import builtin_registry_dir, read_spec_file, spec_files
+from eegzoo.registry.spec_files import as_paths, builtin_registry_dir, read_named_spec_file, spec_files
 from eegzoo.specs.dataset import DatasetSpec
 
 DATASET_ENTRY_POINT_GROUP = "eegzoo.datasets"
@@ -57,14 +56,7 @@ def load_dataset_spec(data: dict[str, Any] | str | Path, source: str | None = No
         source = source or str(path)
         if not path.is_file():
             raise SpecError(f"{path}: no such dataset spec file.")
-        raw = read_spec_file(path)
-        if isinstance(raw, dict):
-            if raw.get("name") not in (None, path.stem):
-                raise SpecError(
-                    f"{path}: field 'name': {raw.get('name')!r} differs from the file name "
-                    f"'{path.stem}'; name the file '{raw.get('name')}{path.suffix}'."
-                )
-            raw = {"name": path.stem, **raw}
+        raw = read_named_spec_file(path)
     else:
         raw, source = data, source or "dataset spec dict"
     try:
@@ -89,21 +81,11 @@ def _add(spec: DatasetSpec, source: str) -> bool:
     return True
 
 
-def _as_paths(value: Any) -> list[Path]:
-    if value is None:
-        return []
-    if isinstance(value, (str, Path)):
-        return [Path(value)]
-    if isinstance(value, Iterable):
-        return [Path(v) for v in value]
-    raise TypeError(f"expected spec paths (str/Path or a list of them), got {type(value).__name__}")
-
-
 def _load_plugin(entry_point: metadata.EntryPoint, record: PluginRecord) -> dict[str, list[str]]:
     """Run one plugin of the ``eegzoo.datasets`` group (all its specs or none)."""
     target = entry_point.load()
     returned = target() if callable(target) else getattr(target, "EEGZOO_DATASET_SPECS", None)
-    specs = [load_dataset_spec(path, f"{path} [{record.label}]") for loc in _as_paths(returned) for path in spec_files(loc)]
+    specs = [load_dataset_spec(path, f"{path} [{record.label}]") for loc in as_paths(returned) for path in spec_files(loc)]
     added = []
     for spec in specs:
         if _add(spec, record.label):

@@ -14,20 +14,18 @@ from __future__ import annotations
 import fnmatch
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from eegzoo.core.errors import RegistryError, SpecError, format_validation_error, unknown_names_message
-from eegzoo.registry.plugins import EEGZooPluginWarning, PluginRecord, load_entry_points, register_plugin_group
 from eegzoo.core.jsonsafe import plain_scalars
-from eegzoo.registry.spec_files import builtin_registry_dir, read_spec_file, spec_files
+from eegzoo.registry.plugins import EEGZooPluginWarning, PluginRecord, load_entry_points, register_plugin_group
+from eegzoo.registry.spec_files import as_paths, builtin_registry_dir, read_named_spec_file, spec_files
 from eegzoo.specs.eegnet import EEGNetParams
 from eegzoo.specs.fbcnet import FBCNetParams
 from eegzoo.specs.fblightconvnet import FBLightConvNetParams
@@ -187,14 +185,7 @@ def load_spec(data: dict[str, Any] | str | Path, source: str | None = None, dry_
     if isinstance(data, (str, Path)):
         path = Path(data)
         source = source or str(path)
-        raw = read_spec_file(path)
-        if isinstance(raw, dict):
-            if raw.get("name") not in (None, path.stem):
-                raise SpecError(
-                    f"{path}: field 'name': {raw.get('name')!r} differs from the file name "
-                    f"'{path.stem}'; name the file '{raw.get('name')}{path.suffix}'."
-                )
-            raw = {"name": path.stem, **raw}  # the file name is the variant name
+        raw = read_named_spec_file(path)
     else:
         raw, source = data, source or "spec dict"
     try:
@@ -267,7 +258,7 @@ def _load_plugin(entry_point: EntryPoint, record: PluginRecord) -> dict[str, lis
         returned = target() if callable(target) else getattr(target, "EEGZOO_SPECS", None)
         specs = [
             load_spec(path, f"{path} [{label}]", dry_build=False)
-            for location in _as_paths(returned)
+            for location in as_paths(returned)
             for path in spec_files(location)
         ]
     except Exception:
@@ -284,16 +275,6 @@ def _load_plugin(entry_point: EntryPoint, record: PluginRecord) -> dict[str, lis
         "architectures": sorted(set(_ZOO.architectures) - before_arch),
         "models": sorted(set(_ZOO.specs) - before_specs),
     }
-
-
-def _as_paths(value: Any) -> list[Path]:
-    if value is None:
-        return []
-    if isinstance(value, (str, Path)):
-        return [Path(value)]
-    if isinstance(value, Iterable):
-        return [Path(v) for v in value]
-    raise TypeError(f"expected spec paths (str/Path or a list of them), got {type(value).__name__}")
 
 
 def _ensure_discovered() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from eegzoo.core.errors import SpecError
@@ -26,6 +27,31 @@ def read_spec_file(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as err:
         raise SpecError(f"{path}: not valid {path.suffix[1:].upper()}: {err}") from err
     raise SpecError(f"{path}: spec files must be .toml or .json.")
+
+
+def read_named_spec_file(path: Path) -> dict[str, Any]:
+    """A spec file's contents with its ``name``: the file name is the registered name, and a
+    ``name`` field that says otherwise is an error naming the fix."""
+    raw = read_spec_file(path)
+    if not isinstance(raw, dict):
+        return raw
+    if raw.get("name") not in (None, path.stem):
+        raise SpecError(
+            f"{path}: field 'name': {raw.get('name')!r} differs from the file name "
+            f"'{path.stem}'; name the file '{raw.get('name')}{path.suffix}'."
+        )
+    return {"name": path.stem, **raw}
+
+
+def as_paths(value: Any) -> list[Path]:
+    """What a plugin returned (None, one path, or several) as spec locations."""
+    if value is None:
+        return []
+    if isinstance(value, (str, Path)):
+        return [Path(value)]
+    if isinstance(value, Iterable):
+        return [Path(v) for v in value]
+    raise TypeError(f"expected spec paths (str/Path or a list of them), got {type(value).__name__}")
 
 
 def spec_files(location: Path) -> list[Path]:
