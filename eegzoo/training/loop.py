@@ -5,11 +5,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
-import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
