@@ -5,8 +5,9 @@
 braindecode is optional (it is not an eegzoo dependency; run this in an environment that has
 it, e.g. the scratch environment of tests/fixtures/make_reference_zoo.py with this checkout
 on PYTHONPATH). When it imports, each eegzoo model and its braindecode twin get the same
-weights and are timed interleaved (A, B, A, B, ...); the table reports medians and eegzoo's
-speed-up. FBCNet is also timed with ``fused=False`` (filter bank, then the grouped
+weights and are timed interleaved (A, B, A, B, ...); the table reports medians (or, with
+``--statistic min``, the fastest run of each, which load spikes on a shared machine
+disturb least) and eegzoo's speed-up. FBCNet is also timed with ``fused=False`` (filter bank, then the grouped
 convolution) to show what the fused path gives. Without braindecode, only eegzoo is timed.
 """
 
@@ -39,7 +40,7 @@ def braindecode_model(name: str) -> torch.nn.Module | None:
         return None
 
 
-def median_ms(fns: dict[str, Callable[[], None]], repeats: int, warmup: int = 3) -> dict[str, float]:
+def summary_ms(fns: dict[str, Callable[[], None]], repeats: int, statistic: str, warmup: int = 3) -> dict[str, float]:
     for fn in fns.values():
         for _ in range(warmup):
             fn()
@@ -49,7 +50,8 @@ def median_ms(fns: dict[str, Callable[[], None]], repeats: int, warmup: int = 3)
             start = time.perf_counter()
             fn()
             times[key].append((time.perf_counter() - start) * 1e3)
-    return {k: statistics.median(v) for k, v in times.items()}
+    reduce = statistics.median if statistic == "median" else min
+    return {k: reduce(v) for k, v in times.items()}
 
 
 def eval_forward(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], None]:
@@ -95,7 +97,7 @@ def bench(name: str, args: argparse.Namespace) -> list[tuple[str, dict[str, floa
         (f"train step (fwd+bwd+AdamW), batch {args.batch}", {k: train_step(m, x, y) for k, m in models.items()}),
         ("eval forward, batch 1", {k: eval_forward(m, x[:1]) for k, m in models.items()}),
     ]:
-        rows.append((label, median_ms(fns, args.repeats), diff))
+        rows.append((label, summary_ms(fns, args.repeats, args.statistic), diff))
     return rows
 
 
@@ -105,10 +107,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--models", default="eegnet,shallowfbcspnet,fbcnet")
+    parser.add_argument("--statistic", choices=["median", "min"], default="median",
+                        help="min: the least disturbed run of each (for machines shared with other jobs)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"22 ch x 1000 samples @ 250 Hz, 4 classes, torch {torch.__version__}, {args.threads} threads, "
-          f"{platform.processor() or platform.machine()}, medians of {args.repeats}")
+          f"{platform.processor() or platform.machine()}, {args.statistic} of {args.repeats} interleaved runs")
     print("\n| model | measurement | eegzoo (ms) | braindecode (ms) | speed-up | eegzoo fused=False (ms) |")
     print("|---|---|---|---|---|---|")
     diffs = {}

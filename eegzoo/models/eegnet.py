@@ -52,12 +52,13 @@ class EEGNet(SignalModel, nn.Module):
             (``final_layer.linearconstraint``) instead of the convolution.
         norm_rate: max L2 norm of the linear classifier's rows.
         third_kernel_size: deprecated and ignored (warns), kept for compatibility.
-        fused: run the temporal and separable convolutions through the FFT
-            (:func:`eegzoo.blocks.fft_correlate.fft_correlate`), and in eval mode apply the
-            spatial filters before the temporal ones (both are linear and the frozen batch
-            norm between them is affine, so they commute: the long convolution then runs
-            over ``F1 * D`` spatial maps instead of ``F1 * n_chans`` pairs). Same numbers to
-            float rounding, faster; ``False`` runs braindecode's convolutions.
+        fused: run the depthwise (separable) convolution through the FFT
+            (:func:`eegzoo.blocks.fft_correlate.fft_correlate`) and the grouped spatial one
+            as a matrix product; in eval mode, also apply the spatial filters before the
+            temporal ones (both are linear and the frozen batch norm between them is affine,
+            so they commute: the 64-tap filtering, through the FFT, then runs over
+            ``F1 * D`` maps instead of ``F1 * n_chans`` pairs). Same numbers to float
+            rounding, faster; ``False`` runs braindecode's convolutions.
 
     ``model(x)`` returns raw logits ``(B, n_outputs)``; ``return_features=True`` returns
     ``{"features": (B, F2, 1, T_out), "logits": ...}``: the map the classifier takes
@@ -217,9 +218,10 @@ class EEGNet(SignalModel, nn.Module):
             x = self.conv_spatial(bn(self.conv_temporal(x.unsqueeze(1))))
         elif not bn.training and bn.track_running_stats:
             x = self._spatial_then_temporal(x)
-        else:
-            temporal = fft_correlate(x.unsqueeze(1), self.conv_temporal.weight[:, :, 0], self.kernel_length // 2)
-            x = self.conv_spatial(bn(temporal))
+        else:  # training: oneDNN's temporal convolution is fast here; the grouped spatial one is a matmul
+            temporal = bn(self.conv_temporal(x.unsqueeze(1)))  # (B, F1, C, T')
+            spatial = self.conv_spatial.weight.view(self.F1, self.D, self.n_chans)
+            x = torch.matmul(spatial, temporal).flatten(1, 2).unsqueeze(2)  # (B, F1 * D, 1, T')
         x = self.drop_1(self.pool_1(self.elu_1(self.bnorm_1(x))))
         depth = self.conv_separable_depth
         if self.fused:

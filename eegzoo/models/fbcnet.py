@@ -20,6 +20,10 @@ from eegzoo.models.signal_model import SignalModel
 from eegzoo.specs.fbcnet import TEMPORAL_LAYERS, FBCNetParams, check_fbcnet_window
 
 
+#: Activation bytes per eval-mode chunk (see :meth:`FBCNet._chunk_size`).
+_CHUNK_BYTES = 4 * 2**20
+
+
 def temporal_statistic(name: str, window: int) -> nn.Module:
     """braindecode's ``temporal_layer`` by name, over non-overlapping windows of ``window``
     samples: ``(..., stride * window) -> (..., stride)``."""
@@ -169,13 +173,31 @@ class FBCNet(SignalModel, nn.Module):
         weight, bias = self._folded_spatial()
         return spectral_bandwise_filter(x, self.spectral_filtering, weight, bias)
 
-    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        """Everything before the linear layer: ``(B, C, T) -> (B, n_maps * stride_factor)``."""
-        self._check_input(x, self.n_times, self.n_times)
-        x = self.spatial_conv[2](self.filter_mix_normalise(x))
+    def _statistics(self, maps: torch.Tensor) -> torch.Tensor:
+        """Activation, zero padding and the window statistic: ``(B, n_maps, T) -> features``."""
+        x = self.spatial_conv[2](maps)
         if self.n_times_padded != self.n_times:
             x = F.pad(x, (0, self.n_times_padded - self.n_times))
         return self.temporal_layer(x).flatten(1)
+
+    def _chunk_size(self, x: torch.Tensor) -> int:
+        """Trials per chunk in eval mode: the (n_maps, T) activations of a chunk fit in a few
+        MB of cache. Every pass over them (filtering, activation, statistic) then runs from
+        cache instead of memory (measured 2-5x faster for the defaults at batch 64). Batch
+        norm in training mode needs the whole batch, and graphs keep one chunk."""
+        bn = self.spatial_conv[1]
+        traced = torch.jit.is_tracing() or torch.jit.is_scripting() or torch.compiler.is_compiling()
+        if traced or (bn.training or not bn.track_running_stats):
+            return x.shape[0]
+        return max(1, _CHUNK_BYTES // (self.n_maps * x.shape[-1] * x.element_size()))
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """Everything before the linear layer: ``(B, C, T) -> (B, n_maps * stride_factor)``."""
+        self._check_input(x, self.n_times, self.n_times)
+        step = self._chunk_size(x)
+        if step >= x.shape[0]:
+            return self._statistics(self.filter_mix_normalise(x))
+        return torch.cat([self._statistics(self.filter_mix_normalise(chunk)) for chunk in x.split(step)])
 
     def forward_head(self, features: torch.Tensor) -> torch.Tensor:
         """The max-norm linear layer: ``(B, n_maps * stride_factor) -> (B, n_outputs)``."""
