@@ -4,6 +4,7 @@ classes or dotted paths, positive integers and numbers."""
 from __future__ import annotations
 
 import importlib
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -70,13 +71,14 @@ class FunctionLayer(nn.Module):
 
 
 def positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    # numbers.Integral: numpy integer scalars (what arrays and mne give) count as ints
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
-    return value
+    return int(value)
 
 
 def positive_number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
         raise ValueError(f"{name} must be a positive number, got {value!r}.")
     return value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import numbers
 import warnings
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
@@ -125,8 +126,9 @@ class FBLightConvNet(ZooModel, nn.Module):
         )
         if n_outputs is None:
             raise ValueError("FBLightConvNet needs n_outputs: pass n_outputs=<number of classes>.")
-        if isinstance(n_outputs, bool) or not isinstance(n_outputs, int) or n_outputs < 1:
+        if isinstance(n_outputs, bool) or not isinstance(n_outputs, numbers.Integral) or n_outputs < 1:
             raise ValueError(f"n_outputs must be a positive int, got {n_outputs!r}.")
+        n_outputs = int(n_outputs)
         if isinstance(n_filters_spat, bool) or not isinstance(n_filters_spat, int) or n_filters_spat < 1:
             raise ValueError(f"n_filters_spat must be a positive int, got {n_filters_spat!r}.")
         if isinstance(win_len, bool) or not isinstance(win_len, int) or win_len < 2:
