@@ -134,3 +134,12 @@ def test_demo_falls_back_to_simulated_data_offline(tmp_path, capsys, monkeypatch
     out = capsys.readouterr().out
     assert "could not fetch the real recording 'graz-sample' (apt-get download failed" in out
     assert "falling back to SIMULATED data" in out and "reloaded model gives identical logits: True" in out
+
+
+def test_the_cli_and_the_benchmark_hold_out_the_same_trials(graz):
+    from eegzoo.data.protocol import protocol_folds
+
+    (data,) = subject_data(dataset_spec("graz-sample"), graz)
+    for seed in (0, 1):
+        cli = protocol_folds("graz-sample", graz, seed=seed)
+        assert [f.test_index.tolist() for f in cli] == [test.tolist() for _, test in data.folds(seed)]

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import mne
 import numpy as np
-from sklearn.model_selection import KFold, StratifiedKFold
 
+from eegzoo.data.protocol import class_labels, fold_indices
 from eegzoo.specs.dataset import DatasetSpec, Protocol
 
 
@@ -32,24 +32,17 @@ class SubjectData:
         kind = self.protocol.kind
         if kind == "train-test":
             return [(np.arange(self.n_train), np.arange(self.n_train, n))]
-        if kind == "k-fold":
-            splitter = StratifiedKFold(self.protocol.n_folds, shuffle=True, random_state=seed)
-            return list(splitter.split(np.zeros(n), self.y))
-        if kind == "chronological-k-fold":
-            return list(KFold(self.protocol.n_folds, shuffle=False).split(np.zeros(n)))
+        if kind in ("k-fold", "chronological-k-fold"):  # trials are in recording order
+            tests = fold_indices(self.y, np.arange(n), int(self.protocol.n_folds or 0), kind == "chronological-k-fold", seed)
+            return [(np.setdiff1d(np.arange(n), test), test) for test in tests]
         raise ValueError(f"Dataset '{self.dataset}' has no evaluation protocol (kind {kind!r}); it cannot be benchmarked.")
-
-
-def _labels(epochs: mne.BaseEpochs) -> np.ndarray:
-    names = {code: name for name, code in epochs.event_id.items()}
-    return np.array([names[code] for code in epochs.events[:, 2]])
 
 
 def _arrays(parts: list[mne.BaseEpochs], names: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Trials of the data channels (in ``names`` order when given), labels, channel names."""
     names = names or list(parts[0].copy().pick("data", exclude=()).ch_names)
     X = np.concatenate([e.get_data(picks=names) for e in parts]).astype(np.float32)
-    return X, np.concatenate([_labels(e) for e in parts]), names
+    return X, np.concatenate([class_labels(e) for e in parts]), names
 
 
 def subject_data(spec: DatasetSpec, data: dict[int, dict[str, mne.BaseEpochs]]) -> list[SubjectData]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import mne
 import numpy as np
+from sklearn.model_selection import StratifiedKFold
 
 from eegzoo.core.errors import DatasetError
 from eegzoo.data.datasets import Dataset
@@ -35,19 +36,21 @@ def _concat(parts: list[mne.BaseEpochs]) -> mne.BaseEpochs:
 
 def fold_indices(labels: np.ndarray, onsets: np.ndarray, n_folds: int, chronological: bool, seed: int) -> list[np.ndarray]:
     """Test indices of each fold: contiguous blocks in onset order (``chronological``), or
-    each class shuffled with ``seed`` and dealt round-robin (stratified)."""
+    scikit-learn's ``StratifiedKFold`` shuffled with ``seed``. Every caller (CLI runs, the
+    benchmark, the pretrained-weights script) goes through here, so a fold number names the
+    same trials everywhere; pass class names as ``labels`` for that."""
     if len(labels) < n_folds:
         raise DatasetError(f"{len(labels)} trials cannot make {n_folds} folds.")
     if chronological:
         return [np.sort(block) for block in np.array_split(np.argsort(onsets, kind="stable"), n_folds)]
-    rng = np.random.default_rng(seed)
-    assigned = np.empty(len(labels), dtype=int)
-    offset = 0
-    for label in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == label))
-        assigned[members] = (np.arange(len(members)) + offset) % n_folds
-        offset += len(members)  # the next class starts where this one ended: folds stay balanced
-    return [np.flatnonzero(assigned == k) for k in range(n_folds)]
+    splitter = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    return [np.sort(test) for _, test in splitter.split(np.zeros(len(labels)), labels)]
+
+
+def class_labels(epochs: mne.BaseEpochs) -> np.ndarray:
+    """The class name of every epoch (event codes looked up in ``event_id``)."""
+    names = {code: name for name, code in epochs.event_id.items()}
+    return np.array([names[code] for code in epochs.events[:, 2]])
 
 
 def protocol_folds(name: str | DatasetSpec, data: Dataset, seed: int = 0) -> list[Fold]:
@@ -66,7 +69,7 @@ def protocol_folds(name: str | DatasetSpec, data: Dataset, seed: int = 0) -> lis
             folds.append(Fold(subject, 0, _concat([splits[s] for s in protocol.train]), _concat([splits[s] for s in protocol.test])))
             continue
         epochs = splits[str(protocol.split)]
-        tests = fold_indices(epochs.events[:, 2], epochs.events[:, 0], int(protocol.n_folds or 0),
+        tests = fold_indices(class_labels(epochs), epochs.events[:, 0], int(protocol.n_folds or 0),
                              protocol.kind == "chronological-k-fold", seed)
         for k, test in enumerate(tests):
             train = np.setdiff1d(np.arange(len(epochs)), test)
