@@ -67,9 +67,20 @@ def timm_arguments(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 def _cfg_dict(cfg: Any) -> dict[str, Any]:
     if cfg is None:
         return {}
-    if isinstance(cfg, str):
-        raise SpecError(f"eegzoo models have no pretrained tags (got '{cfg}'); drop the '.{cfg}' suffix.")
     return dict(asdict(cfg) if is_dataclass(cfg) else cfg)
+
+
+def _tagged_variant(name: str, tag: str) -> str:
+    """timm reads ``model.tag`` as a model and a pretrained tag; eegzoo's pretrained variants
+    are named ``<model>.<dataset>`` the same way, so the tag picks that variant."""
+    variant = f"{name}.{tag}"
+    if is_model(variant):
+        return variant
+    tagged = list_models(f"{name}.*")
+    raise SpecError(
+        f"eegzoo has no variant '{variant}'; the tagged variants of '{name}' are: "
+        f"{', '.join(tagged) or 'none'}."
+    )
 
 
 def _default_cfg(name: str) -> dict[str, Any]:
@@ -97,7 +108,10 @@ def _saved_model_args(location: str, revision: str | None, cache_dir: Any, sourc
 
 
 def _build(name: str, pretrained: bool, **kwargs: Any) -> nn.Module:
-    cfg = {**_default_cfg(name), **_cfg_dict(kwargs.pop("pretrained_cfg", None)), **(kwargs.pop("pretrained_cfg_overlay", None) or {})}
+    pretrained_cfg = kwargs.pop("pretrained_cfg", None)
+    if isinstance(pretrained_cfg, str):
+        name, pretrained_cfg = _tagged_variant(name, pretrained_cfg), None
+    cfg = {**_default_cfg(name), **_cfg_dict(pretrained_cfg), **(kwargs.pop("pretrained_cfg_overlay", None) or {})}
     cache_dir = kwargs.pop("cache_dir", None)
     saved = kwargs.pop("pretrained_model_args", None)
     device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
