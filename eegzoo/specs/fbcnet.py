@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Optional, Union
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
-from eegzoo.core.bands import check_bands, resolve_bands
-from eegzoo.specs.fblightconvnet import FilterParameters
-from eegzoo.specs.signal_arguments import SignalArguments, class_as_path
+from eegzoo.specs.filter_bank import FilterBankArguments
+from eegzoo.specs.signal_arguments import class_as_path
 
 #: braindecode's ``temporal_layer`` names and the statistic each takes over a window.
 TEMPORAL_LAYERS = ("LogVarLayer", "VarLayer", "StdLayer", "MeanLayer", "MaxLayer")
@@ -32,14 +31,11 @@ def check_fbcnet_window(n_times: int, stride_factor: int, temporal_layer: str) -
     return window
 
 
-class FBCNetParams(SignalArguments):
+class FBCNetParams(FilterBankArguments):
     """Every constructor argument of :class:`eegzoo.models.FBCNet`, typed and checked."""
 
     runtime_options: ClassVar[frozenset[str]] = frozenset({"fused"})
 
-    n_bands: Union[StrictInt, None, list[tuple[StrictFloat, StrictFloat]]] = Field(
-        default=9, description="int N (N bands over 4-40 Hz), null (nine 4 Hz bands) or [[low, high], ...]"
-    )
     n_filters_spat: StrictInt = Field(default=32, ge=1, description="spatial filters per band")
     temporal_layer: Literal[TEMPORAL_LAYERS] = Field(  # type: ignore[valid-type]
         default="LogVarLayer", description="statistic over each temporal window"
@@ -49,7 +45,6 @@ class FBCNetParams(SignalArguments):
     activation: str = Field(default="torch.nn.SiLU", description="dotted path of an nn.Module class")
     linear_max_norm: StrictFloat = Field(default=0.5, gt=0)
     cnn_max_norm: StrictFloat = Field(default=2.0, gt=0)
-    filter_parameters: Optional[FilterParameters] = None
     fused: StrictBool = True
 
     @field_validator("activation", mode="before")
@@ -57,29 +52,9 @@ class FBCNetParams(SignalArguments):
     def _activation_as_path(cls, value: Any) -> Any:
         return class_as_path(value)
 
-    @field_validator("n_bands")
-    @classmethod
-    def _bands_well_formed(cls, value: Any) -> Any:
-        if isinstance(value, int) and value < 1:
-            raise ValueError(f"n_bands must be >= 1 when given as an int, got {value}.")
-        if isinstance(value, list):
-            resolve_bands(value)
-            check_bands([(float(lo), float(hi)) for lo, hi in value], sfreq=float("inf"))
-        return value
-
     @model_validator(mode="after")
     def _cross_field(self) -> "FBCNetParams":
-        if self.sfreq is not None:
-            check_bands(resolve_bands(self.n_bands), self.sfreq)
         n_times = self.resolved_n_times()
         if n_times is not None:
             check_fbcnet_window(n_times, self.stride_factor, self.temporal_layer)
         return self
-
-    def constructor_kwargs(self) -> dict[str, Any]:
-        kwargs = self.model_dump()
-        if self.filter_parameters is not None:
-            kwargs["filter_parameters"] = self.filter_parameters.model_dump(exclude_defaults=True)
-        if isinstance(self.n_bands, list):
-            kwargs["n_bands"] = [tuple(b) for b in self.n_bands]
-        return kwargs
