@@ -244,11 +244,6 @@ class EEGNet(SignalModel, nn.Module):
         out = self.final_layer(features)[:, :, 0, :]
         return out[:, :, 0] if out.shape[-1] == 1 else out
 
-    def forward(self, x: torch.Tensor, return_features: bool = False) -> Any:
-        if return_features:
-            return self._features_and_logits(x)
-        return self.forward_head(self.forward_features(x))
-
     def inference_module(self) -> nn.Module:
         """The frozen export-friendly form (:class:`eegzoo.models.inference.InferenceEEGNet`)
         of the current eval-mode weights."""

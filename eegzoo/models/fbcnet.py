@@ -203,11 +203,6 @@ class FBCNet(SignalModel, nn.Module):
         """The max-norm linear layer: ``(B, n_maps * stride_factor) -> (B, n_outputs)``."""
         return self.final_layer(features)
 
-    def forward(self, x: torch.Tensor, return_features: bool = False) -> Any:
-        if return_features:
-            return self._features_and_logits(x)
-        return self.forward_head(self.forward_features(x))
-
     def inference_module(self) -> nn.Module:
         """The frozen export-friendly form (:class:`eegzoo.models.inference.InferenceFBCNet`)
         of the current eval-mode weights."""

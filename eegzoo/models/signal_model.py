@@ -22,6 +22,13 @@ class SignalModel(ZooModel):
     #: and a graph break under torch.compile; turn it on where inputs are untrusted.
     check_finite: bool = False
 
+    def forward(self, x: torch.Tensor, return_features: bool = False) -> Any:
+        """Raw logits ``forward_head(forward_features(x))``; with ``return_features`` the
+        dict ``{"features", "logits"}``."""
+        if return_features:
+            return self._features_and_logits(x)
+        return self.forward_head(self.forward_features(x))  # type: ignore[attr-defined]
+
     def _init_signal(self, signal: SignalParams, n_outputs: Any) -> None:
         if n_outputs is None:
             raise ValueError(
