@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import numbers
 import warnings
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Mapping, Tuple, Union
 
 import torch
 from torch import nn
@@ -17,34 +16,10 @@ from eegzoo.blocks.spatial_conv import SpatialConv
 from eegzoo.blocks.spectral_spatial import apply_spectral_mixing, mixing_from_spectra
 from eegzoo.blocks.var_pool import VarPool
 from eegzoo.core.jsonsafe import json_safe, plain_scalars
+from eegzoo.models.arguments import activation_path, resolve_activation
 from eegzoo.models.base import ZooModel
 from eegzoo.specs.fblightconvnet import FBLightConvNetParams
 from eegzoo.core.signal import TruncationWarning, resolve_signal_params
-
-
-def resolve_activation(activation: Any) -> type[nn.Module]:
-    """Accept an ``nn.Module`` class or its dotted path / ``torch.nn`` name ("ELU")."""
-    if isinstance(activation, str):
-        module_name, _, attr = activation.rpartition(".")
-        try:
-            owner = importlib.import_module(module_name) if module_name else nn
-            activation = getattr(owner, attr)
-        except (ImportError, AttributeError) as err:
-            raise ValueError(
-                f"activation={activation!r} does not name an importable class; use e.g. "
-                "'torch.nn.ELU' or pass the class itself."
-            ) from err
-    if not (isinstance(activation, type) and issubclass(activation, nn.Module)):
-        raise ValueError(
-            f"activation must be an nn.Module class such as nn.ELU (the class, not an "
-            f"instance), got {activation!r}."
-        )
-    return activation
-
-
-def activation_path(activation: type[nn.Module]) -> str:
-    """Dotted path that :func:`resolve_activation` turns back into the class."""
-    return f"{activation.__module__}.{activation.__qualname__}"
 
 
 class FBLightConvNet(ZooModel, nn.Module):
