@@ -20,6 +20,8 @@ from eegzoo.blocks import (
     constrain_max_norm,
     spectral_bandwise_filter,
 )
+from eegzoo.blocks.fft_correlate import fft_correlate
+from eegzoo.blocks.filtered_moments import filtered_moments
 
 
 def test_max_norm_rescales_only_rows_above_the_limit():
@@ -132,3 +134,44 @@ def test_var_pool_gradient_matches_torch_var_even_on_constant_windows():
         (g_ref,) = torch.autograd.grad((reference * weights).sum(), x)
         torch.testing.assert_close(g_ours, g_ref)
         assert torch.isfinite(g_ours).all() and g_ours[0, 1, :25].abs().max() == 0
+
+
+@pytest.mark.parametrize(
+    "n_times, n_taps, padding",
+    [(256, 64, 32), (50, 7, 3), (40, 8, 0), (10, 16, 8), (5, 16, 15), (3, 4, 1)],
+    ids=["eegnet", "odd-kernel", "no-padding", "kernel-longer-than-signal", "few-samples", "tiny"],
+)
+def test_filtered_moments_equal_the_moments_of_the_filtered_signals(n_times, n_taps, padding):
+    """Mean and variance over (batch, electrodes, time) of every filtered map, as a
+    training-mode batch norm sees them, from the input's statistics alone (float64)."""
+    generator = torch.Generator().manual_seed(n_times)
+    x = torch.randn(3, 5, n_times, dtype=torch.float64, generator=generator)
+    kernels = torch.randn(4, n_taps, dtype=torch.float64, generator=generator)
+    filtered = fft_correlate(x.unsqueeze(1), kernels[:, None], padding)  # (3, 4, 5, T')
+    mean, variance = filtered_moments(x, kernels, padding)
+    torch.testing.assert_close(mean, filtered.mean((0, 2, 3)), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(variance, filtered.var((0, 2, 3), unbiased=False), rtol=1e-12, atol=1e-12)
+
+
+def test_filtered_moments_survive_large_offsets_in_float32():
+    """EEG in microvolts may ride on offsets of tens of millivolts, which the filters pass
+    on as a large mean over a small variance: E[y^2] - mean^2 in float32 cancels to noise
+    there, the float64 statistics match the float64 truth."""
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(8, 16, 256, dtype=torch.float64, generator=generator) * 10 + 30_000
+    x = x.float().double()  # the values a float32 input holds
+    kernels = torch.randn(4, 64, dtype=torch.float64, generator=generator)
+    filtered = fft_correlate(x.unsqueeze(1), kernels[:, None], 0)  # no padding: no edges, a pure offset
+    truth = filtered.var((0, 2, 3), unbiased=False)
+    mean, variance = filtered_moments(x.float(), kernels.float(), 0)
+    assert mean.dtype == variance.dtype == torch.float32
+    torch.testing.assert_close(mean.double(), filtered.mean((0, 2, 3)), rtol=1e-6, atol=0)
+    torch.testing.assert_close(variance.double(), truth, rtol=1e-5, atol=0)
+    naive = filtered.float().square().mean((0, 2, 3)) - filtered.float().mean((0, 2, 3)).square()
+    assert ((naive.double() - truth).abs() > truth).any()  # what the float64 accumulation avoids
+
+
+def test_filtered_moments_are_differentiable_in_the_kernels():
+    x = torch.randn(2, 3, 30, dtype=torch.float64)
+    kernels = torch.randn(2, 9, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda k: filtered_moments(x, k, 4), (kernels,))

@@ -284,3 +284,41 @@ def test_fbcnet_eval_in_cache_sized_chunks_equals_one_pass(monkeypatch):
         assert model._chunk_size(x) == 2  # 9 trials in 5 chunks
         torch.testing.assert_close(model(x), whole, rtol=0, atol=1e-6)
     assert model.train()._chunk_size(x) == 9  # batch norm needs the whole batch
+
+
+@pytest.mark.parametrize(
+    "kwargs, offset",
+    [
+        (dict(n_chans=128, n_times=256), 0.0),
+        (dict(n_chans=4, n_times=128, batch_norm_momentum=0.3), 500.0),
+        (dict(n_chans=6, n_times=200, kernel_length=33, batch_norm_affine=False), 0.0),
+    ],
+    ids=["many-electrodes", "offset", "odd-kernel-no-affine"],
+)
+def test_eegnet_training_steps_match_braindecodes_operations(kwargs, offset):
+    """The fused training path (spatial filters first, batch statistics from the input's
+    second-order statistics) gives braindecode's logits, gradients and running statistics."""
+    torch.manual_seed(0)
+    fused = EEGNet(n_outputs=3, **kwargs)
+    direct = EEGNet(n_outputs=3, fused=False, **kwargs)
+    direct.load_state_dict(fused.state_dict())
+    x = torch.randn(8, fused.n_chans, fused.n_times, generator=torch.Generator().manual_seed(1)) * 20 + offset
+    y = torch.arange(8) % 3
+    results = []
+    for model in (fused, direct):
+        model.train()
+        torch.manual_seed(2)  # the same dropout masks
+        for _ in range(2):  # the second step sees the running statistics the first one moved
+            model.zero_grad()
+            logits = model(x)
+            torch.nn.functional.cross_entropy(logits, y).backward()
+        results.append((logits.detach(), {n: p.grad for n, p in model.named_parameters()}, dict(model.named_buffers())))
+    (logits, grads, buffers), (ref_logits, ref_grads, ref_buffers) = results
+    torch.testing.assert_close(logits, ref_logits, rtol=0, atol=1e-5)
+    for name, grad in ref_grads.items():
+        # bnorm_1 undoes bnorm_temporal's per-map scale and shift: their gradients are ~0 (eps, rounding)
+        scale = 1e-6 if name.startswith("bnorm_temporal.") else 1e-4 * float(grad.abs().max())
+        torch.testing.assert_close(grads[name], grad, rtol=0, atol=scale, msg=name)
+    for name, buffer in ref_buffers.items():
+        torch.testing.assert_close(buffers[name], buffer, rtol=1e-4, atol=1e-6, msg=name)
+    assert int(buffers["bnorm_temporal.num_batches_tracked"]) == 2 + 1  # the sizing pass, then two steps

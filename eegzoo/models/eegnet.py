@@ -11,6 +11,7 @@ from torch import nn
 from eegzoo.blocks.depthwise_spatial_conv import DepthwiseSpatialConv
 from eegzoo.blocks.depthwise_temporal_conv import DepthwiseTemporalConv
 from eegzoo.blocks.fft_correlate import fft_correlate
+from eegzoo.blocks.filtered_moments import filtered_moments
 from eegzoo.blocks.max_norm import MaxNormLinear
 from eegzoo.core.jsonsafe import json_safe
 from eegzoo.core.signal import resolve_signal_params
@@ -53,11 +54,12 @@ class EEGNet(SignalModel, nn.Module):
         norm_rate: max L2 norm of the linear classifier's rows.
         third_kernel_size: deprecated and ignored (warns), kept for compatibility.
         fused: run the depthwise (separable) convolution through the FFT
-            (:func:`eegzoo.blocks.fft_correlate.fft_correlate`) and the grouped spatial one
-            as a matrix product; in eval mode, also apply the spatial filters before the
-            temporal ones (both are linear and the frozen batch norm between them is affine,
-            so they commute: the 64-tap filtering, through the FFT, then runs over
-            ``F1 * D`` maps instead of ``F1 * n_chans`` pairs). Same numbers to float
+            (:func:`eegzoo.blocks.fft_correlate.fft_correlate`) and apply the spatial
+            filters before the temporal ones (both are linear and the batch norm between
+            them is affine per filter, so they commute: the 64-tap filtering then runs over
+            ``F1 * D`` maps instead of ``F1 * n_chans`` electrode signals; in training the
+            batch norm's statistics come from the input's second-order statistics,
+            :func:`eegzoo.blocks.filtered_moments.filtered_moments`). Same numbers to float
             rounding, faster; ``False`` runs braindecode's convolutions.
 
     ``model(x)`` returns raw logits ``(B, n_outputs)``; ``return_features=True`` returns
@@ -196,32 +198,56 @@ class EEGNet(SignalModel, nn.Module):
 
     # ------------------------------------------------------------------ forward
     def _spatial_then_temporal(self, x: torch.Tensor) -> torch.Tensor:
-        """Eval-mode temporal conv + batch norm + depthwise spatial conv, in the cheaper
-        order: map ``o`` (of temporal filter ``f = o // D``) is
-        ``scale_f * h_f * (w_o . x) + shift_f * sum(w_o)``."""
+        """Temporal conv + batch norm + depthwise spatial conv, in the cheaper order: both
+        convolutions are linear and the batch norm between them is an affine map per
+        temporal filter, so map ``o`` (of temporal filter ``f = o // D``) is
+        ``scale_f * h_f * (w_o . x) + shift_f * sum(w_o)``: the 64-tap filtering runs over
+        ``F1 * D`` maps instead of ``F1 * n_chans`` electrode signals. In training, the
+        batch statistics come from :func:`filtered_moments` (the input's second-order
+        statistics) instead of the filtered signals."""
         bn = self.bnorm_temporal
-        scale = torch.rsqrt(bn.running_var + bn.eps)
-        shift = -bn.running_mean * scale
+        temporal = self.conv_temporal.weight[:, 0, 0]  # (F1, K)
+        if bn.training:
+            mean, var = filtered_moments(x, temporal, self.kernel_length // 2)
+            self._update_running_stats(bn, mean, var, self._values_per_filter(x))
+        else:
+            mean, var = bn.running_mean, bn.running_var
+        scale = torch.rsqrt(var + bn.eps)
+        shift = -mean * scale
         if bn.weight is not None:
             scale, shift = scale * bn.weight, shift * bn.weight + bn.bias
         spatial = self.conv_spatial.weight[:, 0, :, 0]  # (F1 * D, n_chans)
-        temporal = self.conv_temporal.weight[:, 0]  # (F1, 1, K)
-        kernels = (temporal * scale[:, None, None]).repeat_interleave(self.D, dim=0)
+        kernels = (temporal * scale[:, None]).repeat_interleave(self.D, dim=0)
         bias = shift.repeat_interleave(self.D) * spatial.sum(1)
         mixed = torch.matmul(spatial, x)  # (B, F1 * D, T)
-        out = fft_correlate(mixed, kernels[:, 0], self.kernel_length // 2) + bias[:, None]
+        out = fft_correlate(mixed, kernels, self.kernel_length // 2) + bias[:, None]
         return out.unsqueeze(2)
+
+    def _values_per_filter(self, x: torch.Tensor) -> int:
+        """Values the temporal batch norm sees per filter: trials x electrodes x the samples
+        of the "same"-padded temporal convolution (``T + 1`` for an even kernel)."""
+        n_out = x.shape[-1] + 2 * (self.kernel_length // 2) - self.kernel_length + 1
+        return x.numel() // x.shape[-1] * n_out
+
+    @staticmethod
+    @torch.no_grad()
+    def _update_running_stats(bn: nn.BatchNorm2d, mean: torch.Tensor, var: torch.Tensor, count: int) -> None:
+        """What ``nn.BatchNorm2d`` does to its running statistics in training mode
+        (unbiased variance; ``momentum=None``: cumulative average)."""
+        bn.num_batches_tracked.add_(1)
+        factor = 1.0 / float(bn.num_batches_tracked) if bn.momentum is None else bn.momentum
+        bn.running_mean.mul_(1 - factor).add_(mean.detach(), alpha=factor)
+        bn.running_var.mul_(1 - factor).add_(var.detach() * (count / (count - 1)), alpha=factor)
 
     def _body(self, x: torch.Tensor) -> torch.Tensor:
         bn = self.bnorm_temporal
-        if not self.fused:  # braindecode's operations, one by one
+        direct = not self.fused or not bn.track_running_stats
+        if bn.training:  # float64 statistics (none on MPS); torch's own error for one value per channel
+            direct = direct or x.device.type == "mps" or self._values_per_filter(x) < 2
+        if direct:  # braindecode's operations, one by one
             x = self.conv_spatial(bn(self.conv_temporal(x.unsqueeze(1))))
-        elif not bn.training and bn.track_running_stats:
+        else:
             x = self._spatial_then_temporal(x)
-        else:  # training: oneDNN's temporal convolution is fast here; the grouped spatial one is a matmul
-            temporal = bn(self.conv_temporal(x.unsqueeze(1)))  # (B, F1, C, T')
-            spatial = self.conv_spatial.weight.view(self.F1, self.D, self.n_chans)
-            x = torch.matmul(spatial, temporal).flatten(1, 2).unsqueeze(2)  # (B, F1 * D, 1, T')
         x = self.drop_1(self.pool_1(self.elu_1(self.bnorm_1(x))))
         depth = self.conv_separable_depth
         if self.fused:
