@@ -136,6 +136,16 @@ def test_spec_errors_name_the_field_and_the_fix(tmp_path, wheel):
     bad["source"] = {**bad["source"], "archive": "other-0.1-py3-none-any.whl"}
     with pytest.raises(SpecError, match=r"archive 'other-0.1-py3-none-any.whl' is not a file of eegzoo-toydata==0.1"):
         load_dataset_spec(bad)
+    bad = toy_spec(wheel, epochs={"tmin": 0.5, "tmax": 1.5, "relative_to": "cue", "resample": 5.0})
+    with pytest.raises(SpecError, match="epochs.resample needs a continuous recording .gdf, edf, MOABB.; format 'ts' is already cut"):
+        load_dataset_spec(bad)
+    graz = dataset_spec("graz-sample").model_dump()
+    graz["epochs"]["resample"] = 512.0
+    with pytest.raises(SpecError, match=r"epochs.resample=512 Hz must be below the recording's 256 Hz \(upsampling adds no information\)"):
+        load_dataset_spec(graz)
+    graz["epochs"]["resample"] = 128.0
+    assert load_dataset_spec(graz).sfreq == 128.0 and load_dataset_spec(graz).n_times == 512
+    assert load_dataset_spec(graz).signal_arguments()["sfreq"] == 128.0
     bad = toy_spec(wheel, sampling_rate=10)
     with pytest.raises(SpecError, match="field 'sampling_rate': unknown field; remove it or check its spelling"):
         load_dataset_spec(bad)

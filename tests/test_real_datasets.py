@@ -28,8 +28,8 @@ EXPECTED = {
     "eyesopenshut": {1: {"train": (56, 14, 128, {"eyes_open": 33, "eyes_shut": 23}),
                          "test": (42, 14, 128, {"eyes_open": 21, "eyes_shut": 21})}},
     "eegmmidb-s001r02": {1: {"R02": (15, 64, 640, {"eyes_closed": 15})}},
-    "pylossless-press": {1: {"all": (395, 128, 256, {"press_left": 195, "press_right": 200})},
-                         2: {"all": (396, 128, 256, {"press_left": 200, "press_right": 196})}},
+    "pylossless-press": {1: {"all": (395, 128, 128, {"press_left": 195, "press_right": 200})},
+                         2: {"all": (396, 128, 128, {"press_left": 200, "press_right": 196})}},
 }
 
 
@@ -48,7 +48,7 @@ def test_real_dataset_loads_with_documented_shape_and_classes(name):
             assert epochs.get_data().shape == (n, n_chans, n_times)
             assert counts(epochs) == per_class
             assert epochs.ch_names == spec.recording.ch_names
-            assert epochs.info["sfreq"] == spec.recording.sfreq
+            assert epochs.info["sfreq"] == spec.sfreq
             assert epochs.tmin == pytest.approx(spec.epochs.tmin)
             assert (epochs.get_montage() is not None) == ((spec.recording.montage or spec.recording.montage_file) is not None)
             eeg = epochs.get_data(picks="eeg")
@@ -137,3 +137,28 @@ def test_cli_trains_and_evaluates_on_a_registered_dataset(tmp_path, capsys):
         assert main(["evaluate", str(out), "--data", "graz-sample"]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert sum(map(sum, metrics["confusion_matrix"])) == 8  # the first fold's 8 test trials
+
+
+def test_resampled_epochs_keep_the_events_and_the_signal():
+    """pylossless-press is band-passed 1-30 Hz, so its epochs resampled to 128 Hz (the spec's
+    epochs.resample) are the 256 Hz epochs at every other sample: same trials, each event
+    on the nearest 128 Hz sample (at most half a sample, 3.9 ms, away), no further shift
+    (one 256 Hz sample more would leave errors of the signal's own size at 30 Hz)."""
+    spec = dataset_spec("pylossless-press")
+    native = spec.model_copy(update={"epochs": spec.epochs.model_copy(update={"resample": None})})
+    resampled = load_dataset(spec, subjects=[1])[1]["all"]
+    full = load_dataset(native, subjects=[1])[1]["all"]
+    assert resampled.info["sfreq"] == 128.0 and full.info["sfreq"] == 256.0
+    np.testing.assert_array_equal(resampled.events[:, 2], full.events[:, 2])
+    offsets = 2 * resampled.events[:, 0] - full.events[:, 0]  # where the 128 Hz event sits, in 256 Hz samples
+    assert set(offsets) <= {-1, 0, 1}
+    a, b = resampled.get_data(), full.get_data()
+    assert a.shape == (395, 128, 128) and b.shape == (395, 128, 256)
+    k = np.arange(8, 120)  # away from the windows' edges
+
+    def relative_error(shift: int) -> float:
+        aligned = np.stack([trial[:, 2 * k + off + shift] for trial, off in zip(b, offsets)])
+        return float(np.abs(a[..., k] - aligned).mean() / np.abs(aligned).mean())
+
+    assert relative_error(0) < 0.03
+    assert min(relative_error(-1), relative_error(1)) > 5 * relative_error(0)

@@ -171,6 +171,7 @@ def _cmd_datasets_info(args: argparse.Namespace) -> int:
         "classes": spec.classes,
         "subjects": spec.subjects,
         "splits": spec.splits,
+        "sfreq": spec.sfreq,
         "n_times": spec.n_times,
         "spec": spec.model_dump(mode="json", exclude_none=True),
     }

@@ -137,6 +137,8 @@ def _read_continuous(spec: DatasetSpec, paths: list[Path], montage: Optional[mne
         if montage is not None:
             raw.set_montage(montage, on_missing="warn")
         _check_volts(spec, raw.get_data(picks="data"), path.name)
+        if spec.epochs.resample is not None:  # annotations are in seconds: the events follow
+            raw.resample(spec.epochs.resample, method="polyphase", verbose="error")
         raws.append(raw)
     return raws[0] if len(raws) == 1 else mne.concatenate_raws(raws)
 
@@ -156,7 +158,7 @@ def _epochs_from_raw(spec: DatasetSpec, raw: mne.io.BaseRaw, label: str) -> mne.
     events, _ = mne.events_from_annotations(raw, event_id=code_of, chunk_duration=window.step, verbose="error")
     event_id = {cls: i + 1 for i, cls in enumerate(classes) if i + 1 in set(events[:, 2])}
     epochs = mne.Epochs(
-        raw, events, event_id, tmin=window.tmin, tmax=window.tmin + (spec.n_times - 1) / spec.recording.sfreq,
+        raw, events, event_id, tmin=window.tmin, tmax=window.tmin + (spec.n_times - 1) / spec.sfreq,
         baseline=window.baseline, preload=True, reject_by_annotation=spec.recording.reject_by_annotation, verbose="error",
         on_missing="ignore",
     )
@@ -278,6 +280,8 @@ def _moabb_epochs(spec: DatasetSpec, raw: mne.io.BaseRaw, event_id: dict[str, in
         warnings.warn(f"'{spec.name}': a recording at {raw.info['sfreq']:g} Hz is resampled to {spec.recording.sfreq:g} Hz.",
                       RuntimeWarning, stacklevel=3)
         raw = raw.copy().resample(spec.recording.sfreq, verbose="error")
+    if spec.epochs.resample is not None:
+        raw = raw.copy().resample(spec.epochs.resample, method="polyphase", verbose="error")
     if any(d in spec.events for d in raw.annotations.description):
         return _epochs_from_raw(spec, raw.copy().pick(spec.recording.ch_names), spec.name)
     stim = [n for n, t in zip(raw.ch_names, raw.get_channel_types()) if t == "stim"]
