@@ -143,3 +143,24 @@ def test_the_cli_and_the_benchmark_hold_out_the_same_trials(graz):
     for seed in (0, 1):
         cli = protocol_folds("graz-sample", graz, seed=seed)
         assert [f.test_index.tolist() for f in cli] == [test.tolist() for _, test in data.folds(seed)]
+
+
+def test_default_run_is_the_readme_table(monkeypatch):
+    """`eegzoo benchmark` with no arguments runs the README's table: the four zoo
+    architectures and three baselines on every offline dataset, 3 seeds."""
+    import eegzoo.benchmark as benchmark
+
+    calls = []
+
+    def record_and_stop(*args, **kwargs):
+        calls.append(args)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(benchmark, "run_benchmark", record_and_stop)
+    with pytest.raises(SystemExit):
+        main(["benchmark"])
+    models, datasets, seeds, out, baselines = calls[0]
+    assert models == ("fblightconvnet", "eegnet", "shallowfbcspnet", "fbcnet") == benchmark.DEFAULT_MODELS
+    assert baselines == ("csp-lda", "ts-lr", "means-slda") and datasets is None and seeds == 3
+    assert benchmark.offline_datasets() == ["eyesopenshut", "fingermovements", "graz-sample", "pylossless-press",
+                                            "selfregulationscp1", "selfregulationscp2"]

@@ -216,7 +216,7 @@ def _names(values: list[str] | None) -> list[str] | None:
 
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
-    from eegzoo.benchmark import run_benchmark
+    from eegzoo.benchmark import DEFAULT_BASELINES, DEFAULT_MODELS, run_benchmark
 
     def report(done: int, total: int, cell, result, cached: bool) -> None:
         correct = sum(t == p for t, p in zip(result["y_true"], result["y_pred"]))
@@ -226,7 +226,8 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
               flush=True)
 
     result = run_benchmark(
-        _names(args.models), _names(args.datasets), args.seeds, args.out, _names(args.baselines),
+        _names(args.models) if args.models is not None else DEFAULT_MODELS, _names(args.datasets), args.seeds, args.out,
+        _names(args.baselines) if args.baselines is not None else DEFAULT_BASELINES,
         recipe=args.recipe, epochs=args.epochs, n_jobs=args.n_jobs, backend=args.backend, report=report,
     )
     print(result.markdown)
@@ -311,9 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=_cmd_datasets_fetch)
     p = sub.add_parser("benchmark", help="zoo models next to classic baselines under each dataset's protocol")
-    p.add_argument("--models", nargs="+", default=["fblightconvnet"], help="registered models (space or comma separated)")
+    p.add_argument("--models", nargs="+", default=None,
+                   help="registered models, space or comma separated (default: fblightconvnet eegnet shallowfbcspnet fbcnet)")
     p.add_argument("--datasets", nargs="+", default=None, help="registered datasets (default: every offline dataset with a task)")
-    p.add_argument("--baselines", nargs="*", default=["csp-lda", "ts-lr", "means-slda"], help="classic pipelines (none: --baselines)")
+    p.add_argument("--baselines", nargs="*", default=None, help="classic pipelines (default: csp-lda ts-lr means-slda; none: --baselines)")
     p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
     p.add_argument("--out", default="runs/benchmark", help="output folder; finished cells are cached there (default: runs/benchmark)")
     p.add_argument("--recipe", default="benchmark", help="training recipe of the zoo models (default: benchmark)")
