@@ -1,6 +1,7 @@
 """EEGNet, ShallowFBCSPNet and FBCNet speed: eegzoo vs braindecode, side by side in one process.
 
     python benchmarks/bench_zoo.py [--threads 2] [--repeats 15] [--models eegnet,shallowfbcspnet,fbcnet]
+        [--n-chans 22 --n-times 1000 --sfreq 250]
 
 braindecode is optional (it is not an eegzoo dependency; run this in an environment that has
 it, e.g. the scratch environment of tests/fixtures/make_reference_zoo.py with this checkout
@@ -28,13 +29,13 @@ CONFIG = dict(n_chans=22, n_outputs=4, n_times=1000, sfreq=250)
 BRAINDECODE_NAMES = {"eegnet": "EEGNet", "shallowfbcspnet": "ShallowFBCSPNet", "fbcnet": "FBCNet"}
 
 
-def braindecode_model(name: str) -> torch.nn.Module | None:
+def braindecode_model(name: str, config: dict) -> torch.nn.Module | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             import braindecode.models
 
-            return getattr(braindecode.models, BRAINDECODE_NAMES[name])(**CONFIG)
+            return getattr(braindecode.models, BRAINDECODE_NAMES[name])(**config)
     except Exception as err:  # noqa: BLE001 - any import failure means "not available"
         print(f"braindecode not importable ({type(err).__name__}: {err}); timing eegzoo only.")
         return None
@@ -74,18 +75,19 @@ def train_step(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> Call
 
 
 def bench(name: str, args: argparse.Namespace) -> list[tuple[str, dict[str, float], float]]:
+    config = {**CONFIG, "n_chans": args.n_chans, "n_times": args.n_times, "sfreq": args.sfreq}
     torch.manual_seed(0)
-    ours = eegzoo.create_model(name, **CONFIG)
+    ours = eegzoo.create_model(name, **config)
     models = {"eegzoo": ours}
     if name == "fbcnet":
-        models["eegzoo plain"] = eegzoo.create_model(name, **CONFIG, fused=False)
-    reference = braindecode_model(name)
+        models["eegzoo plain"] = eegzoo.create_model(name, **config, fused=False)
+    reference = braindecode_model(name, config)
     if reference is not None:
         models["braindecode"] = reference
     for model in models.values():
         model.load_state_dict(ours.state_dict())
         model.eval()
-    x = torch.randn(args.batch, 22, 1000) * 10
+    x = torch.randn(args.batch, args.n_chans, args.n_times) * 10
     y = torch.randint(0, 4, (args.batch,))
     diff = float("nan")
     if reference is not None:
@@ -107,11 +109,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--models", default="eegnet,shallowfbcspnet,fbcnet")
+    parser.add_argument("--n-chans", type=int, default=CONFIG["n_chans"], help="electrodes (default 22, BCI IV 2a)")
+    parser.add_argument("--n-times", type=int, default=CONFIG["n_times"], help="samples per trial (default 1000)")
+    parser.add_argument("--sfreq", type=float, default=CONFIG["sfreq"], help="sampling rate (default 250)")
     parser.add_argument("--statistic", choices=["median", "min"], default="median",
                         help="min: the least disturbed run of each (for machines shared with other jobs)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"22 ch x 1000 samples @ 250 Hz, 4 classes, torch {torch.__version__}, {args.threads} threads, "
+    print(f"{args.n_chans} ch x {args.n_times} samples @ {args.sfreq:g} Hz, 4 classes, torch {torch.__version__}, {args.threads} threads, "
           f"{platform.processor() or platform.machine()}, {args.statistic} of {args.repeats} interleaved runs")
     print("\n| model | measurement | eegzoo (ms) | braindecode (ms) | speed-up | eegzoo fused=False (ms) |")
     print("|---|---|---|---|---|---|")
