@@ -281,9 +281,11 @@ def within_subject(
     seed: int = 0,
     **fit_kwargs: Any,
 ) -> tuple[nn.Module, History, dict[str, Any]]:
-    """The LightConvNet paper's protocol: train on session T (a stratified ``valid_fraction``
-    held out for early stopping), test on session E. ``sessions`` maps session names to mne
-    Epochs. Returns (model, history, test metrics)."""
+    """The LightConvNet paper's evaluation protocol: train on session T (a stratified
+    ``valid_fraction`` held out for early stopping), test on session E. ``sessions`` maps
+    session names to mne Epochs. Training follows ``fit_kwargs`` (``recipe="lightconvnet"``
+    for the paper's training procedure; fit's ``"default"`` recipe otherwise). Returns
+    (model, history, test metrics)."""
     from eegzoo.data.epochs import from_epochs
     from eegzoo.api import create_model
 
