@@ -80,6 +80,22 @@ def test_input_window_seconds_override_replaces_default_n_times():
     assert model.n_times == 500
 
 
+@pytest.mark.parametrize("name", ["eegnet", "shallowfbcspnet", "fbcnet", "fblightconvnet"])
+def test_create_model_takes_channel_names_or_an_mne_info_as_the_classes_do(name):
+    import mne
+
+    by_names = create_model(name, chs_info=["C3", "Cz", "C4"], n_outputs=2, n_times=500, sfreq=250.0)
+    assert by_names.n_chans == 3 and [c["ch_name"] for c in by_names.chs_info] == ["C3", "Cz", "C4"]
+    by_info = create_model(name, chs_info=mne.create_info(["C3", "C4"], 250.0, "eeg"), n_outputs=2, n_times=500, sfreq=250.0)
+    assert by_info.n_chans == 2 and [c["ch_name"] for c in by_info.chs_info] == ["C3", "C4"]
+    with pytest.raises(SpecError, match=r"field 'chs_info': chs_info must be mne's info\['chs'\] \(a list of channel dicts\), an mne Info, or a list of channel names; got str"):
+        create_model(name, chs_info="C3", n_outputs=2, n_times=500, sfreq=250.0)
+    with pytest.raises(SpecError, match=r"field 'chs_info': chs_info\[1\] must be a channel dict or name, got int"):
+        create_model(name, chs_info=["C3", 4], n_outputs=2, n_times=500, sfreq=250.0)
+    with pytest.raises(SpecError, match=r"n_chans=4 differs from len\(chs_info\)=3"):
+        create_model(name, chs_info=["C3", "Cz", "C4"], n_chans=4, n_outputs=2, n_times=500, sfreq=250.0)
+
+
 def test_pretrained_without_source_is_a_clear_error():
     with pytest.raises(ValueError, match="has no pretrained weights"):
         create_model("fblightconvnet", pretrained=True)

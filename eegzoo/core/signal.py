@@ -33,10 +33,8 @@ def normalise_chs_info(chs_info: Any) -> list[dict] | None:
     """Accept mne ``Info``, ``info["chs"]``, or a list of dicts/channel names."""
     if chs_info is None:
         return None
-    if hasattr(chs_info, "ch_names") and hasattr(chs_info, "__getitem__") and not isinstance(
-        chs_info, (list, tuple)
-    ):
-        chs_info = chs_info["chs"]  # mne.Info
+    if isinstance(chs_info, Mapping) and "chs" in chs_info:
+        chs_info = chs_info["chs"]  # mne.Info (a dict), or a copy of one
     if isinstance(chs_info, (str, bytes)) or not isinstance(chs_info, Sequence):
         raise ValueError(
             "chs_info must be mne's info['chs'] (a list of channel dicts), an mne Info, or a "

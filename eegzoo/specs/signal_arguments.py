@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from pydantic import Field, StrictFloat, StrictInt, model_validator
+from pydantic import Field, StrictFloat, StrictInt, field_validator, model_validator
 
+from eegzoo.core.signal import normalise_chs_info
 from eegzoo.specs.model import ArchitectureParams
 
 #: braindecode class paths found in braindecode ``config.json`` files -> eegzoo's equivalents.
@@ -46,6 +47,13 @@ class SignalArguments(ArchitectureParams):
     n_times: Optional[StrictInt] = Field(default=None, ge=1)
     input_window_seconds: Optional[StrictFloat] = Field(default=None, gt=0)
     sfreq: Optional[StrictFloat] = Field(default=None, gt=0)
+
+    @field_validator("chs_info", mode="before")
+    @classmethod
+    def _channel_names_or_info(cls, value: Any) -> Any:
+        """Channel names (``["C3", "Cz"]``) or an mne ``Info`` are taken as the model classes
+        take them: as ``[{"ch_name": "C3"}, ...]`` / ``info["chs"]``."""
+        return normalise_chs_info(value)
 
     @model_validator(mode="after")
     def _signal_consistent(self) -> "SignalArguments":
