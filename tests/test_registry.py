@@ -96,6 +96,16 @@ def test_create_model_takes_channel_names_or_an_mne_info_as_the_classes_do(name)
         create_model(name, chs_info=["C3", "Cz", "C4"], n_chans=4, n_outputs=2, n_times=500, sfreq=250.0)
 
 
+@pytest.mark.parametrize("name", ["eegnet", "shallowfbcspnet"])
+def test_final_conv_length_is_auto_or_positive(name):
+    assert create_model(name, n_chans=3, n_outputs=2, n_times=1000, final_conv_length=4).final_conv_length == 4
+    for bad in (0, -2):
+        with pytest.raises(SpecError, match=f"field 'final_conv_length': final_conv_length must be 'auto' or an int >= 1, got {bad}"):
+            create_model(name, n_chans=3, n_outputs=2, n_times=1000, final_conv_length=bad)
+    with pytest.raises(SpecError, match="field 'final_conv_length'"):
+        create_model(name, n_chans=3, n_outputs=2, n_times=1000, final_conv_length="whole")
+
+
 def test_pretrained_without_source_is_a_clear_error():
     with pytest.raises(ValueError, match="has no pretrained weights"):
         create_model("fblightconvnet", pretrained=True)

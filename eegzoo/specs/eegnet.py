@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal, Optional, Union
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
-from eegzoo.specs.signal_arguments import SignalArguments, class_as_path
+from eegzoo.specs.signal_arguments import FinalConvLength, SignalArguments, class_as_path
 
 
 def eegnet_feature_length(n_times: int, kernel_length: int, depthwise_kernel_length: int, pool1: int, pool2: int) -> int:
@@ -49,7 +49,7 @@ class EEGNetParams(SignalArguments):
 
     runtime_options: ClassVar[frozenset[str]] = frozenset({"fused"})
 
-    final_conv_length: Union[Literal["auto"], StrictInt] = Field(
+    final_conv_length: FinalConvLength = Field(
         default="auto", description="'auto' (whole window) or time steps of the classifier"
     )
     pool_mode: Literal["mean", "max"] = "mean"
@@ -80,13 +80,6 @@ class EEGNetParams(SignalArguments):
         """Hyperparameters that follow the data when a fresh model is sized from it: the
         temporal kernel spans half a second (the paper: half the sampling rate, 64 at 128 Hz)."""
         return {"kernel_length": max(2, min(round(sfreq / 2), n_times))}
-
-    @field_validator("final_conv_length")
-    @classmethod
-    def _positive_length(cls, value: Any) -> Any:
-        if isinstance(value, int) and value < 1:
-            raise ValueError(f"final_conv_length must be 'auto' or an int >= 1, got {value}.")
-        return value
 
     @model_validator(mode="after")
     def _lengths_fit(self) -> "EEGNetParams":

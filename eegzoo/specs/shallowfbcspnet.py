@@ -7,7 +7,7 @@ from typing import Any, Literal, Union
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
-from eegzoo.specs.signal_arguments import SignalArguments, class_as_path
+from eegzoo.specs.signal_arguments import FinalConvLength, SignalArguments, class_as_path
 
 
 def check_shallow_lengths(
@@ -43,7 +43,7 @@ class ShallowFBCSPNetParams(SignalArguments):
     n_filters_spat: StrictInt = Field(default=40, ge=1)
     pool_time_length: StrictInt = Field(default=75, ge=1, description="samples")
     pool_time_stride: StrictInt = Field(default=15, ge=1, description="samples")
-    final_conv_length: Union[Literal["auto"], StrictInt] = Field(
+    final_conv_length: FinalConvLength = Field(
         default="auto", description="'auto' (whole window) or time steps of the classifier"
     )
     conv_nonlin: str = Field(
@@ -72,13 +72,6 @@ class ShallowFBCSPNetParams(SignalArguments):
         pool_length = max(1, min(round(0.3 * sfreq), n_times - filter_length + 1))  # a short trial: one window
         return {"filter_time_length": filter_length, "pool_time_length": pool_length,
                 "pool_time_stride": max(1, min(round(0.06 * sfreq), pool_length))}
-
-    @field_validator("final_conv_length")
-    @classmethod
-    def _positive_length(cls, value: Any) -> Any:
-        if isinstance(value, int) and value < 1:
-            raise ValueError(f"final_conv_length must be 'auto' or an int >= 1, got {value}.")
-        return value
 
     @model_validator(mode="after")
     def _lengths_fit(self) -> "ShallowFBCSPNetParams":

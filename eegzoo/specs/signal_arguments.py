@@ -3,9 +3,9 @@ models share."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import Field, StrictFloat, StrictInt, field_validator, model_validator
+from pydantic import AfterValidator, Field, StrictFloat, StrictInt, field_validator, model_validator
 
 from eegzoo.core.signal import normalise_chs_info
 from eegzoo.specs.model import ArchitectureParams
@@ -35,6 +35,17 @@ def class_as_path(value: Any) -> Any:
     if isinstance(value, str):
         return BRAINDECODE_CLASS_PATHS.get(value, value)
     return value
+
+
+def _positive_length(value: Any) -> Any:
+    if isinstance(value, int) and value < 1:
+        raise ValueError(f"final_conv_length must be 'auto' or an int >= 1, got {value}.")
+    return value
+
+
+#: braindecode's ``final_conv_length``: ``"auto"`` (the whole window) or the time steps the
+#: classifier spans (dense predictions when fewer than the feature map has).
+FinalConvLength = Annotated[Union[Literal["auto"], StrictInt], AfterValidator(_positive_length)]
 
 
 class SignalArguments(ArchitectureParams):
