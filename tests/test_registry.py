@@ -102,7 +102,7 @@ def test_final_conv_length_is_auto_or_positive(name):
     for bad in (0, -2):
         with pytest.raises(SpecError, match=f"field 'final_conv_length': final_conv_length must be 'auto' or an int >= 1, got {bad}"):
             create_model(name, n_chans=3, n_outputs=2, n_times=1000, final_conv_length=bad)
-    with pytest.raises(SpecError, match="field 'final_conv_length'"):
+    with pytest.raises(SpecError, match=r"field 'final_conv_length.literal\['auto'\]': Input should be 'auto' \(got 'whole'\)"):
         create_model(name, n_chans=3, n_outputs=2, n_times=1000, final_conv_length="whole")
 
 
