@@ -277,11 +277,11 @@ def _load_moabb(spec: DatasetSpec, subjects: list[int], splits: list[str]) -> Da
 def _moabb_epochs(spec: DatasetSpec, raw: mne.io.BaseRaw, event_id: dict[str, int]) -> mne.Epochs:
     """Epochs from a MOABB raw: its stim channel (or annotations) carry the event names."""
     if abs(raw.info["sfreq"] - spec.recording.sfreq) > 1e-6:
-        warnings.warn(f"'{spec.name}': a recording at {raw.info['sfreq']:g} Hz is resampled to {spec.recording.sfreq:g} Hz.",
+        warnings.warn(f"'{spec.name}': a recording at {raw.info['sfreq']:g} Hz is resampled to {spec.sfreq:g} Hz.",
                       RuntimeWarning, stacklevel=3)
-        raw = raw.copy().resample(spec.recording.sfreq, verbose="error")
-    if spec.epochs.resample is not None:
-        raw = raw.copy().resample(spec.epochs.resample, method="polyphase", verbose="error")
+    if abs(raw.info["sfreq"] - spec.sfreq) > 1e-6:  # once, straight to the epochs' rate
+        method = "polyphase" if spec.epochs.resample is not None else "fft"
+        raw = raw.copy().resample(spec.sfreq, method=method, verbose="error")
     if any(d in spec.events for d in raw.annotations.description):
         return _epochs_from_raw(spec, raw.copy().pick(spec.recording.ch_names), spec.name)
     stim = [n for n, t in zip(raw.ch_names, raw.get_channel_types()) if t == "stim"]
