@@ -1,6 +1,6 @@
-"""EEGNet, ShallowFBCSPNet and FBCNet speed: eegzoo vs braindecode, side by side in one process.
+"""Zoo models' speed: eegzoo vs braindecode, side by side in one process.
 
-    python benchmarks/bench_zoo.py [--threads 2] [--repeats 15] [--models eegnet,shallowfbcspnet,fbcnet]
+    python benchmarks/bench_zoo.py [--threads 2] [--repeats 15] [--models eegnet,shallowfbcspnet,fbcnet,...]
         [--n-chans 22 --n-times 1000 --sfreq 250]
 
 braindecode is optional (it is not an eegzoo dependency; run this in an environment that has
@@ -9,7 +9,10 @@ on PYTHONPATH). When it imports, each eegzoo model and its braindecode twin get 
 weights and are timed interleaved (A, B, A, B, ...); the table reports medians (or, with
 ``--statistic min``, the fastest run of each, which load spikes on a shared machine
 disturb least) and eegzoo's speed-up. FBCNet is also timed with ``fused=False`` (filter bank, then the grouped
-convolution) to show what the fused path gives. Without braindecode, only eegzoo is timed.
+convolution) to show what the fused path gives (every model with a ``fused`` option is). Any
+registered model whose class has a braindecode twin of the same name can be timed. Without
+braindecode, only eegzoo is timed. The header names the CPU's vector extensions: the ratios
+depend on them (oneDNN's convolutions gain more from AVX-512/AMX than the FFT paths do).
 """
 
 from __future__ import annotations
@@ -26,16 +29,25 @@ import torch
 import eegzoo
 
 CONFIG = dict(n_chans=22, n_outputs=4, n_times=1000, sfreq=250)
-BRAINDECODE_NAMES = {"eegnet": "EEGNet", "shallowfbcspnet": "ShallowFBCSPNet", "fbcnet": "FBCNet"}
 
 
-def braindecode_model(name: str, config: dict) -> torch.nn.Module | None:
+def cpu_extensions() -> str:
+    """The vector extensions that decide which kernels torch/oneDNN use on this CPU."""
+    try:
+        flags = set(next(line for line in open("/proc/cpuinfo") if line.startswith("flags")).split())
+    except (OSError, StopIteration):
+        return "vector extensions unknown"
+    wanted = ["avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "amx_bf16"]
+    return "+".join(f for f in wanted if f in flags) or "no AVX2"
+
+
+def braindecode_model(class_name: str, config: dict) -> torch.nn.Module | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             import braindecode.models
 
-            return getattr(braindecode.models, BRAINDECODE_NAMES[name])(**config)
+            return getattr(braindecode.models, class_name)(**config)
     except Exception as err:  # noqa: BLE001 - any import failure means "not available"
         print(f"braindecode not importable ({type(err).__name__}: {err}); timing eegzoo only.")
         return None
@@ -79,9 +91,9 @@ def bench(name: str, args: argparse.Namespace) -> list[tuple[str, dict[str, floa
     torch.manual_seed(0)
     ours = eegzoo.create_model(name, **config)
     models = {"eegzoo": ours}
-    if name == "fbcnet":
+    if "fused" in type(ours).params_model.runtime_options:
         models["eegzoo plain"] = eegzoo.create_model(name, **config, fused=False)
-    reference = braindecode_model(name, config)
+    reference = braindecode_model(type(ours).__name__, config)
     if reference is not None:
         models["braindecode"] = reference
     for model in models.values():
@@ -117,7 +129,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"{args.n_chans} ch x {args.n_times} samples @ {args.sfreq:g} Hz, 4 classes, torch {torch.__version__}, {args.threads} threads, "
-          f"{platform.processor() or platform.machine()}, {args.statistic} of {args.repeats} interleaved runs")
+          f"{platform.processor() or platform.machine()} ({cpu_extensions()}), {args.statistic} of {args.repeats} interleaved runs")
     print("\n| model | measurement | eegzoo (ms) | braindecode (ms) | speed-up | eegzoo fused=False (ms) |")
     print("|---|---|---|---|---|---|")
     diffs = {}

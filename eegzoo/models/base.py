@@ -3,6 +3,7 @@ replacement."""
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol
@@ -44,6 +45,11 @@ class HubIO(Protocol):
 
 _HUB_IO: HubIO | None = None
 
+#: The io-layer module that plugs Hub I/O in when imported. Loaded by name on first use, so a
+#: class imported on its own (``from eegzoo.models import EEGNet``, braindecode's style) saves
+#: and loads in any import order; the static imports still run one way (models never import io).
+HUB_IO_PROVIDER = "eegzoo.io.hub"
+
 
 def register_hub_io(io: HubIO) -> None:
     """Called by :mod:`eegzoo.io.hub` when it is imported. Models sit below the io layer and
@@ -54,10 +60,9 @@ def register_hub_io(io: HubIO) -> None:
 
 def _hub_io() -> HubIO:
     if _HUB_IO is None:
-        raise RuntimeError(
-            "eegzoo's Hub I/O is not loaded: `import eegzoo` (or eegzoo.io.hub) before calling "
-            "save_pretrained/from_pretrained/push_to_hub on a model class."
-        )
+        importlib.import_module(HUB_IO_PROVIDER)  # registers itself with register_hub_io
+    if _HUB_IO is None:
+        raise RuntimeError(f"{HUB_IO_PROVIDER} was imported but did not register eegzoo's Hub I/O.")
     return _HUB_IO
 
 

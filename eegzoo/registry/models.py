@@ -12,6 +12,8 @@ sources is refused by :func:`create_model` with an error naming both.
 from __future__ import annotations
 
 import fnmatch
+import importlib
+import pkgutil
 import threading
 import warnings
 from collections.abc import Callable
@@ -26,12 +28,8 @@ from eegzoo.core.errors import RegistryError, SpecError, format_validation_error
 from eegzoo.core.jsonsafe import plain_scalars
 from eegzoo.registry.plugins import EEGZooPluginWarning, PluginRecord, load_entry_points, register_plugin_group
 from eegzoo.registry.spec_files import as_paths, builtin_registry_dir, read_named_spec_file, spec_files
-from eegzoo.specs.eegnet import EEGNetParams
-from eegzoo.specs.fbcnet import FBCNetParams
-from eegzoo.specs.fblightconvnet import FBLightConvNetParams
-from eegzoo.specs.model import ModelSpec, SignalDefaults
-from eegzoo.specs.sequential import SequentialParams
-from eegzoo.specs.shallowfbcspnet import ShallowFBCSPNetParams
+import eegzoo.specs
+from eegzoo.specs.model import ArchitectureParams, ModelSpec, SignalDefaults
 
 if TYPE_CHECKING:
     from torch import nn
@@ -122,41 +120,43 @@ def get_architecture(name: str) -> Architecture:
     return arch
 
 
-# Built-in architectures import their torch module only when a model is built, so listing
-# and validating specs never loads torch.
-@register_model("fblightconvnet", params_model=FBLightConvNetParams, source=BUILTIN)
-def _build_fblightconvnet(params: FBLightConvNetParams, spec: ModelSpec) -> nn.Module:
-    from eegzoo.models.fblightconvnet import FBLightConvNet
+def _class_builder(model_class: str) -> Builder:
+    """A builder that imports ``"module:Class"`` only when a model is built, so listing and
+    validating specs never loads torch."""
 
-    return FBLightConvNet.from_params(params, spec)
+    def build(params: Any, spec: ModelSpec) -> nn.Module:
+        module, _, name = model_class.partition(":")
+        return getattr(importlib.import_module(module), name).from_params(params, spec)
 
-
-@register_model("eegnet", params_model=EEGNetParams, source=BUILTIN)
-def _build_eegnet(params: EEGNetParams, spec: ModelSpec) -> nn.Module:
-    from eegzoo.models.eegnet import EEGNet
-
-    return EEGNet.from_params(params, spec)
+    build.__qualname__ = f"build<{model_class}>"
+    return build
 
 
-@register_model("shallowfbcspnet", params_model=ShallowFBCSPNetParams, source=BUILTIN)
-def _build_shallowfbcspnet(params: ShallowFBCSPNetParams, spec: ModelSpec) -> nn.Module:
-    from eegzoo.models.shallowfbcspnet import ShallowFBCSPNet
+def builtin_parameter_classes() -> list[type[ArchitectureParams]]:
+    """The parameters classes in :mod:`eegzoo.specs` that name an architecture and its model
+    class (see :class:`~eegzoo.specs.model.ArchitectureParams`), sorted by architecture."""
+    found: dict[str, type[ArchitectureParams]] = {}
+    for info in pkgutil.iter_modules(eegzoo.specs.__path__, "eegzoo.specs."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if (isinstance(value, type) and issubclass(value, ArchitectureParams)
+                    and value.__module__ == info.name and value.architecture and value.model_class):
+                found[value.architecture] = value
+    return [found[name] for name in sorted(found)]
 
-    return ShallowFBCSPNet.from_params(params, spec)
+
+def _register_builtin_architectures() -> None:
+    for params_model in builtin_parameter_classes():
+        register_model(
+            params_model.architecture,  # type: ignore[arg-type]
+            _class_builder(params_model.model_class),  # type: ignore[arg-type]
+            params_model=params_model,
+            source=BUILTIN,
+            standalone=params_model.standalone,
+        )
 
 
-@register_model("fbcnet", params_model=FBCNetParams, source=BUILTIN)
-def _build_fbcnet(params: FBCNetParams, spec: ModelSpec) -> nn.Module:
-    from eegzoo.models.fbcnet import FBCNet
-
-    return FBCNet.from_params(params, spec)
-
-
-@register_model("sequential", params_model=SequentialParams, source=BUILTIN, standalone=False)
-def _build_sequential(params: SequentialParams, spec: ModelSpec) -> nn.Module:
-    from eegzoo.models.sequential import SequentialEEGModel
-
-    return SequentialEEGModel.from_params(params, spec)
+_register_builtin_architectures()
 
 
 # ------------------------------------------------------------------ spec files

@@ -47,6 +47,9 @@ def check_eegnet_lengths(
 class EEGNetParams(SignalArguments):
     """Every constructor argument of :class:`eegzoo.models.EEGNet`, typed and checked."""
 
+    architecture: ClassVar[Optional[str]] = "eegnet"
+    model_class: ClassVar[Optional[str]] = "eegzoo.models.eegnet:EEGNet"
+
     runtime_options: ClassVar[frozenset[str]] = frozenset({"fused"})
 
     final_conv_length: FinalConvLength = Field(

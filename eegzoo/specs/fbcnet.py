@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Optional
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
@@ -33,6 +33,9 @@ def check_fbcnet_window(n_times: int, stride_factor: int, temporal_layer: str) -
 
 class FBCNetParams(FilterBankArguments):
     """Every constructor argument of :class:`eegzoo.models.FBCNet`, typed and checked."""
+
+    architecture: ClassVar[Optional[str]] = "fbcnet"
+    model_class: ClassVar[Optional[str]] = "eegzoo.models.fbcnet:FBCNet"
 
     runtime_options: ClassVar[frozenset[str]] = frozenset({"fused"})
 

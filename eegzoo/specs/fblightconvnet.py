@@ -14,6 +14,9 @@ from eegzoo.specs.signal_arguments import class_as_path
 class FBLightConvNetParams(FilterBankArguments):
     """Every constructor argument of :class:`eegzoo.models.FBLightConvNet`, typed and checked."""
 
+    architecture: ClassVar[Optional[str]] = "fblightconvnet"
+    model_class: ClassVar[Optional[str]] = "eegzoo.models.fblightconvnet:FBLightConvNet"
+
     runtime_options: ClassVar[frozenset[str]] = frozenset({"fused", "verbose"})
 
     n_filters_spat: StrictInt = Field(default=32, ge=1)

@@ -25,6 +25,15 @@ class ArchitectureParams(Frozen):
     #: Arguments that change how a model computes, not what its weights mean: they may
     #: differ from the saved ones when loading (e.g. ``fused``). All others may not.
     runtime_options: ClassVar[frozenset[str]] = frozenset()
+    #: The registered architecture name these parameters build (braindecode's class name in
+    #: lower case) and the torch class that builds it, as ``"module:Class"``. A parameters
+    #: class in ``eegzoo.specs`` that sets both is a built-in architecture: the registry finds
+    #: it there, so adding an architecture touches no registry code.
+    architecture: ClassVar[Optional[str]] = None
+    model_class: ClassVar[Optional[str]] = None
+    #: False: the architecture builds only from a variant's spec (a block list), not from
+    #: hyperparameters alone.
+    standalone: ClassVar[bool] = True
 
     def constructor_kwargs(self) -> dict[str, Any]:
         return self.model_dump()

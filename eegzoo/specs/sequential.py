@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, ClassVar, Optional, TYPE_CHECKING
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, create_model
 
@@ -25,6 +25,10 @@ class SequentialParams(ArchitectureParams):
     A spec may declare hyperparameters of its own in ``[params]`` (e.g. ``win_len = 250``):
     block arguments use them as ``"{win_len}"``, and ``create_model(name, win_len=125)``
     overrides them, validated against the default's type (int, float, bool, string, list)."""
+
+    architecture: ClassVar[Optional[str]] = "sequential"
+    model_class: ClassVar[Optional[str]] = "eegzoo.models.sequential:SequentialEEGModel"
+    standalone: ClassVar[bool] = False
 
     n_chans: StrictInt = Field(ge=1)
     n_outputs: StrictInt = Field(ge=1)

@@ -3,7 +3,7 @@ typed, and the shape arithmetic the model and its specs share."""
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Any, ClassVar, Literal, Optional, Union
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
@@ -37,6 +37,9 @@ def check_shallow_lengths(
 
 class ShallowFBCSPNetParams(SignalArguments):
     """Every constructor argument of :class:`eegzoo.models.ShallowFBCSPNet`, typed and checked."""
+
+    architecture: ClassVar[Optional[str]] = "shallowfbcspnet"
+    model_class: ClassVar[Optional[str]] = "eegzoo.models.shallowfbcspnet:ShallowFBCSPNet"
 
     n_filters_time: StrictInt = Field(default=40, ge=1)
     filter_time_length: StrictInt = Field(default=25, ge=1, description="samples")
