@@ -60,9 +60,11 @@ def load_dataset_spec(data: dict[str, Any] | str | Path, source: str | None = No
     else:
         raw, source = data, source or "dataset spec dict"
     try:
-        return DatasetSpec.model_validate(raw)
+        spec = DatasetSpec.model_validate(raw)
     except ValidationError as err:
         raise SpecError(format_validation_error(err, source)) from None
+    # a local/BIDS root relative to the spec file is resolved against the file's folder
+    return spec.with_spec_dir(Path(data).parent if isinstance(data, (str, Path)) else None)
 
 
 def _add(spec: DatasetSpec, source: str) -> bool:
@@ -150,8 +152,8 @@ def register_dataset(spec: DatasetSpec | dict[str, Any] | str | Path, source: st
 
 def list_datasets(pattern: str = "*", tag: str | None = None, registry: str | None = None) -> list[str]:
     """Registered dataset names matching an fnmatch ``pattern`` (case-insensitive),
-    optionally only those carrying ``tag`` or fetched from ``registry`` ("pypi", "debian",
-    "moabb"); sorted."""
+    optionally only those carrying ``tag`` or coming from ``registry`` ("pypi", "debian",
+    "moabb", "local", "bids"); sorted."""
     _ensure_discovered()
     names = []
     for name, entry in _DATASETS.entries.items():
