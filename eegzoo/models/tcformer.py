@@ -138,6 +138,9 @@ class _MultiKernelConvBlock(nn.Module):
             self.group_attn = nn.Identity()
         self.pool2 = nn.AvgPool2d((1, pool_length_2))
         self.drop2 = nn.Dropout(drop_prob)
+        # the "same" padding of temporal_conv_2 (torch's split: the extra zero on the right),
+        # applied explicitly: no padded copy warning for even kernels
+        self.pad_2 = [(temp_kernel_length_2 - 1) // 2, temp_kernel_length_2 - 1 - (temp_kernel_length_2 - 1) // 2]
 
         # the common frame of the fused path: kernel of length k starts at frame_padding - left(k)
         pads = [_same_padding(k) for k in temp_kernel_lengths]
@@ -223,7 +226,9 @@ class _MultiKernelConvBlock(nn.Module):
         x = self.drop1(self.pool1(self.channel_dw_conv[2](x)))
         if self.use_channel_reduction:
             x = self.channel_reduction(x)
-        x = self.temporal_conv_2(x)
+        conv_2 = self.temporal_conv_2[0]
+        x = F.conv2d(F.pad(x, self.pad_2), conv_2.weight, None, groups=self.n_groups)
+        x = self.temporal_conv_2[2](self.temporal_conv_2[1](x))
         if self.use_group_attn:
             x = x + self.group_attn(x)
         x = self.drop2(self.pool2(x))
@@ -484,7 +489,7 @@ class TCFormer(SignalModel, nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Everything before the classifier: ``(B, C, T) -> (B, d_fused)``, the TCN's last
         time step over the convolutional and the transformer features."""
-        self._check_input(x, self.min_times, None)
+        self.check_input(x, self.min_times, None)
         conv_features = self.conv_block(x, self.fused)  # (B, d_model, S)
         tokens = self.mix(conv_features).transpose(1, 2)  # (B, S, d_model)
         cos, sin = rotary_tables(self.head_dim, tokens.shape[1], tokens.dtype, tokens.device)
