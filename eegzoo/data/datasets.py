@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
@@ -18,9 +19,10 @@ import mne
 import numpy as np
 
 from eegzoo.core.errors import DatasetError
-from eegzoo.data.fetch import archive_dir, cache_status, fetch_dataset
+from eegzoo.data.events import cut_with_report, match_events, normalise_annotations, stim_to_annotations
+from eegzoo.data.fetch import archive_dir, cache_status, fetch_dataset, sha256_of
 from eegzoo.registry.datasets import dataset_spec
-from eegzoo.specs.dataset import DatasetSpec, MoabbSource
+from eegzoo.specs.dataset import DatasetSpec, MoabbSource, RecordingFile
 
 Dataset = dict[int, dict[str, mne.BaseEpochs]]
 # Median per-channel standard deviation (V) outside which data are not plausibly EEG in volts.
@@ -46,10 +48,15 @@ def load_dataset(
     access the first time.
     """
     spec = name if isinstance(name, DatasetSpec) else dataset_spec(name)
-    wanted_subjects = _check_subset(subjects, spec.subjects, "subject", spec.name)
-    wanted_splits = _check_subset(splits, spec.splits, "split", spec.name)
+    try:
+        wanted_subjects = _check_subset(subjects, spec.subjects, "subject", spec.name)
+        wanted_splits = _check_subset(splits, spec.splits, "split", spec.name)
+    except ValueError as err:  # a local/BIDS root or file that is not there
+        raise DatasetError(str(err)) from None
     if isinstance(spec.source, MoabbSource):
         return _load_moabb(spec, wanted_subjects, wanted_splits)
+    if spec.on_disk:
+        return _load_on_disk(spec, wanted_subjects, wanted_splits)
     _ensure_cached(spec, download, progress)
     root = archive_dir(spec)
     montage = _montage(spec, root)
@@ -119,53 +126,223 @@ def _read_continuous(spec: DatasetSpec, paths: list[Path], montage: Optional[mne
     for path in paths:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # mne's notes on GDF/EDF header quirks
-            raw = readers[rec.format](path, preload=True, verbose="error")
-        expected = rec.file_ch_names or rec.ch_names
-        if raw.ch_names != list(expected):
-            raise DatasetError(
-                f"{path.name} has channels {raw.ch_names[:8]}{'...' if len(raw.ch_names) > 8 else ''} "
-                f"({len(raw.ch_names)}), the spec of '{spec.name}' expects {list(expected)[:8]}... ({len(expected)}): "
-                "fix recording.ch_names / file_ch_names in the spec."
-            )
-        if abs(raw.info["sfreq"] - rec.sfreq) > 1e-6:
-            raise DatasetError(f"{path.name} is sampled at {raw.info['sfreq']} Hz; the spec of '{spec.name}' says {rec.sfreq} Hz.")
-        if rec.to_volts != 1.0:
-            raw.apply_function(lambda x: x * rec.to_volts, picks="all", channel_wise=False)
-        if rec.file_ch_names is not None:
-            raw.rename_channels(dict(zip(rec.file_ch_names, rec.ch_names)))
-        raw.set_channel_types(dict(zip(rec.ch_names, rec.types)), on_unit_change="ignore")
-        if montage is not None:
-            raw.set_montage(montage, on_missing="warn")
-        _check_volts(spec, raw.get_data(picks="data"), path.name)
-        if spec.epochs.resample is not None:  # annotations are in seconds: the events follow
-            raw.resample(spec.epochs.resample, method="polyphase", verbose="error")
-        raws.append(raw)
+            reader = readers.get(rec.format)
+            raw = reader(path, preload=True, verbose="error") if reader else read_any_raw(path, rec.format)
+        raws.append(_prepare_raw(spec, raw, path.name, montage))
     return raws[0] if len(raws) == 1 else mne.concatenate_raws(raws)
+
+
+def channel_mismatch(have: Sequence[str], expected: Sequence[str]) -> Optional[str]:
+    """What differs between a file's channels and the expected ones, by name, or None."""
+    if list(have) == list(expected):
+        return None
+    missing = [c for c in expected if c not in have]
+    extra = [c for c in have if c not in expected]
+    if not missing and not extra:
+        return f"the same {len(have)} channels in another order (file: {list(have)[:8]}{'...' if len(have) > 8 else ''})"
+    parts = []
+    if missing:
+        parts.append(f"missing {missing[:12]}{'...' if len(missing) > 12 else ''} ({len(missing)})")
+    if extra:
+        parts.append(f"not in the spec {extra[:12]}{'...' if len(extra) > 12 else ''} ({len(extra)})")
+    return "; ".join(parts)
+
+
+def _prepare_raw(spec: DatasetSpec, raw: mne.io.BaseRaw, label: str, montage: Optional[mne.channels.DigMontage]) -> mne.io.BaseRaw:
+    """Check a raw against the spec (channels by name, rate, amplitude), convert to volts,
+    set names, types and montage, turn stim-channel events into annotations, resample."""
+    rec = spec.recording
+    if rec.stim_channel is not None:
+        try:
+            stim_to_annotations(raw, rec.stim_channel, rec.stim_mask)
+        except ValueError as err:
+            raise DatasetError(f"{label}: {err} Fix recording.stim_channel in the spec of '{spec.name}'.") from None
+    normalise_annotations(raw)
+    expected = list(rec.file_ch_names or rec.ch_names)
+    problem = channel_mismatch(raw.ch_names, expected)
+    if problem is not None:
+        if spec.on_disk and set(expected) <= set(raw.ch_names) and set(raw.ch_names) == set(expected):
+            raw.reorder_channels(expected)  # own files: channels are identified by name
+        else:
+            raise DatasetError(
+                f"{label} has {len(raw.ch_names)} channels, the spec of '{spec.name}' expects {len(expected)}: {problem}. "
+                "Fix recording.ch_names / file_ch_names in the spec (eegzoo datasets init writes them from a file)."
+            )
+    if abs(raw.info["sfreq"] - rec.sfreq) > 1e-6:
+        raise DatasetError(f"{label} is sampled at {raw.info['sfreq']:g} Hz; the spec of '{spec.name}' says {rec.sfreq:g} Hz: "
+                           "fix recording.sfreq, or keep files of one rate in one dataset.")
+    if rec.to_volts != 1.0:
+        raw.apply_function(lambda x: x * rec.to_volts, picks="all", channel_wise=False)
+    if rec.file_ch_names is not None:
+        raw.rename_channels(dict(zip(rec.file_ch_names, rec.ch_names)))
+    raw.set_channel_types(dict(zip(rec.ch_names, rec.types)), on_unit_change="ignore")
+    if montage is not None:
+        raw.set_montage(montage, on_missing="warn")
+    _check_volts(spec, raw.get_data(picks="data"), label)
+    if spec.epochs.resample is not None:  # annotations are in seconds: the events follow
+        raw.resample(spec.epochs.resample, method="polyphase", verbose="error")
+    return raw
 
 
 def _epochs_from_raw(spec: DatasetSpec, raw: mne.io.BaseRaw, label: str) -> mne.Epochs:
     classes = spec.classes
-    code_of = {desc: classes.index(cls) + 1 for desc, cls in spec.events.items()}
-    present = {d for d in raw.annotations.description}
-    code_of = {d: c for d, c in code_of.items() if d in present}
-    if not code_of:
-        raise DatasetError(
-            f"{label}: none of the spec's events {list(spec.events)} is among the recording's annotations "
-            f"{sorted(present)[:12]}; fix 'events' in the spec of '{spec.name}'."
-        )
+    present = dict(Counter(raw.annotations.description))
+    try:
+        class_of = match_events(spec.events, present, label, f"the 'events' of the spec of '{spec.name}'")
+    except ValueError as err:
+        raise DatasetError(str(err)) from None
+    code_of = {desc: classes.index(cls) + 1 for desc, cls in class_of.items()}
     window = spec.epochs
     # with `step`, one window every `step` seconds inside each matching annotation
     events, _ = mne.events_from_annotations(raw, event_id=code_of, chunk_duration=window.step, verbose="error")
     event_id = {cls: i + 1 for i, cls in enumerate(classes) if i + 1 in set(events[:, 2])}
-    epochs = mne.Epochs(
-        raw, events, event_id, tmin=window.tmin, tmax=window.tmin + (spec.n_times - 1) / spec.sfreq,
-        baseline=window.baseline, preload=True, reject_by_annotation=spec.recording.reject_by_annotation, verbose="error",
-        on_missing="ignore",
+    epochs, _ = cut_with_report(
+        raw, events, event_id, window.tmin, window.tmin + (spec.n_times - 1) / spec.sfreq,
+        spec.recording.reject_by_annotation, f"dataset '{spec.name}', {label}", baseline=window.baseline,
     )
-    if len(epochs) < len(events):
-        warnings.warn(f"{label}: {len(events) - len(epochs)} of {len(events)} trials dropped "
-                      f"(window outside the recording or rejected): {epochs.drop_log_stats():.1f}%.", RuntimeWarning, stacklevel=3)
     return epochs
+
+
+# ------------------------------------------------------------------ any file mne reads
+EPOCHS_SUFFIXES = ("-epo.fif", "_epo.fif", "-epo.fif.gz", "_epo.fif.gz")
+_RAW_READERS = {"gdf": "read_raw_gdf", "edf": "read_raw_edf", "bdf": "read_raw_bdf", "brainvision": "read_raw_brainvision",
+                "eeglab": "read_raw_eeglab", "fif": "read_raw_fif", "cnt": "read_raw_cnt"}
+
+
+def read_any_raw(path: str | Path, format: str = "auto") -> mne.io.BaseRaw:
+    """A continuous recording, preloaded: ``format`` names the mne reader, ``"auto"`` lets
+    ``mne.io.read_raw`` choose by extension. An epoched file is an error naming the format
+    to use."""
+    path = Path(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if format == "auto":
+                return mne.io.read_raw(path, preload=True, verbose="error")
+            return getattr(mne.io, _RAW_READERS[format])(path, preload=True, verbose="error")
+    except (ValueError, TypeError) as err:
+        if "read_epochs_eeglab" in str(err):
+            raise DatasetError(f"{path.name} is an epoched EEGLAB file: use format = 'eeglab-epochs' (or 'auto').") from None
+        raise DatasetError(f"mne could not read {path} as {format!r}: {err}") from None
+    except FileNotFoundError as err:
+        raise DatasetError(f"{path}: {err}") from None
+
+
+def read_any(path: str | Path, format: str = "auto") -> mne.io.BaseRaw | mne.BaseEpochs:
+    """Raw or epochs from any file mne reads: ``-epo.fif`` and epoched EEGLAB ``.set`` files
+    as epochs, everything else through :func:`read_any_raw`."""
+    path = Path(path)
+    if not path.exists():
+        raise DatasetError(f"{path}: no such file.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if format == "epochs-fif" or (format == "auto" and path.name.endswith(EPOCHS_SUFFIXES)):
+            return mne.read_epochs(path, preload=True, verbose="error")
+        if format == "eeglab-epochs":
+            return mne.read_epochs_eeglab(path, verbose="error")
+        if format == "auto" and path.suffix == ".set":
+            try:
+                return read_any_raw(path, "eeglab")
+            except DatasetError as err:
+                if "epoched EEGLAB" not in str(err):
+                    raise
+                return mne.read_epochs_eeglab(path, verbose="error")
+    return read_any_raw(path, format)
+
+
+def check_sha256(spec: DatasetSpec, rec: RecordingFile) -> None:
+    """Every file of ``rec`` whose sha256 the spec pins must match it."""
+    for path, expected in rec.pinned(spec.root).items():
+        if not path.is_file():
+            raise DatasetError(f"dataset '{spec.name}': {path} (pinned with {rec.relative}) does not exist: restore it or "
+                               "remove it from the spec.")
+        got = sha256_of(path)
+        if got != expected:
+            raise DatasetError(
+                f"dataset '{spec.name}': sha256 mismatch for {path}: the spec pins {expected}, the file has {got}. The file "
+                "changed since the spec was written; if that is intended, update its sha256 (eegzoo datasets hash "
+                f"{path}), else restore the original."
+            )
+
+
+def _load_on_disk(spec: DatasetSpec, subjects: list[int], splits: list[str]) -> Dataset:
+    """A local or BIDS dataset: each file checked (sha256 when pinned), read where it is."""
+    try:
+        recordings = spec.recordings()
+    except ValueError as err:
+        raise DatasetError(str(err)) from None
+    montage = _montage(spec, spec.root)
+    out: Dataset = {}
+    for subject in subjects:
+        for split in splits:
+            chosen = [r for r in recordings if r.subject == subject and r.split == split]
+            parts = []
+            for rec in chosen:
+                check_sha256(spec, rec)
+                parts.append(_read_recording(spec, rec, montage))
+            if parts:
+                epochs = _concat(parts)
+                epochs.info["description"] = f"eegzoo dataset '{spec.name}', subject {subject}, split '{split}'"
+                out.setdefault(subject, {})[split] = epochs
+    return out
+
+
+def _read_recording(spec: DatasetSpec, rec: RecordingFile, montage: Optional[mne.channels.DigMontage]) -> mne.BaseEpochs:
+    fmt = spec.recording.format
+    if rec.bids_path is not None:
+        import mne_bids
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = mne_bids.read_raw_bids(rec.bids_path, verbose="error")
+        data.load_data(verbose="error")
+    else:
+        data = read_any(rec.path, fmt)
+    if isinstance(data, mne.io.BaseRaw):
+        raw = _prepare_raw(spec, data, rec.relative, montage)
+        return _epochs_from_raw(spec, raw, rec.relative)
+    return _epochs_from_file(spec, data, rec.relative)
+
+
+def _epochs_from_file(spec: DatasetSpec, epochs: mne.BaseEpochs, label: str) -> mne.BaseEpochs:
+    """Epochs read from a file, checked against the spec and relabelled with its classes;
+    the spec's window is cropped out of the file's."""
+    rec = spec.recording
+    expected = list(rec.file_ch_names or rec.ch_names)
+    problem = channel_mismatch(epochs.ch_names, expected)
+    if problem is not None:
+        if set(epochs.ch_names) != set(expected):
+            raise DatasetError(f"{label}: {problem}. Fix recording.ch_names in the spec of '{spec.name}'.")
+        epochs.reorder_channels(expected)
+    if abs(epochs.info["sfreq"] - rec.sfreq) > 1e-6:
+        raise DatasetError(f"{label} is sampled at {epochs.info['sfreq']:g} Hz; the spec of '{spec.name}' says {rec.sfreq:g} Hz.")
+    if rec.to_volts != 1.0:
+        epochs.apply_function(lambda x: x * rec.to_volts, picks="all", channel_wise=False)
+    if rec.file_ch_names is not None:
+        epochs.rename_channels(dict(zip(rec.file_ch_names, rec.ch_names)))
+    epochs.set_channel_types(dict(zip(rec.ch_names, rec.types)), on_unit_change="ignore")
+    _check_volts(spec, epochs.get_data(picks="data"), label)
+    counts = Counter({name: int((epochs.events[:, 2] == code).sum()) for name, code in epochs.event_id.items()})
+    try:
+        class_of = match_events(spec.events, counts, label, f"the 'events' of the spec of '{spec.name}'")
+    except ValueError as err:
+        raise DatasetError(str(err)) from None
+    classes = spec.classes
+    code_to_class = {epochs.event_id[d]: classes.index(c) + 1 for d, c in class_of.items()}
+    keep = np.isin(epochs.events[:, 2], list(code_to_class))
+    epochs = epochs[np.flatnonzero(keep)]
+    events = epochs.events.copy()
+    events[:, 2] = [code_to_class[c] for c in events[:, 2]]
+    window = spec.epochs
+    tmax = window.tmin + (spec.n_times - 1) / spec.sfreq
+    if window.tmin < epochs.tmin - 1e-9 or tmax > epochs.tmax + 1e-9:
+        raise DatasetError(f"{label}: the epochs span {epochs.tmin:g} s to {epochs.tmax:g} s; the spec's window "
+                           f"{window.tmin:g} s to {tmax:g} s does not fit inside: fix epochs.tmin/tmax in the spec.")
+    data = epochs.copy().crop(window.tmin, tmax, include_tmax=True).get_data()[..., :spec.n_times]
+    event_id = {cls: i + 1 for i, cls in enumerate(classes) if i + 1 in set(events[:, 2])}
+    out = mne.EpochsArray(data, epochs.info, events=events, tmin=window.tmin, event_id=event_id,
+                          baseline=window.baseline, verbose="error")
+    return out
 
 
 def _read_ts(spec: DatasetSpec, path: Path) -> mne.EpochsArray:
@@ -300,6 +477,13 @@ def describe_cache(name: str | DatasetSpec) -> dict[str, str]:
     spec = name if isinstance(name, DatasetSpec) else dataset_spec(name)
     if isinstance(spec.source, MoabbSource):
         return {}
+    if spec.on_disk:
+        out = {}
+        for rec in spec.recordings():
+            for path, expected in (rec.pinned(spec.root).items() or {rec.path: None}.items()):
+                out[str(path)] = ("missing" if not path.is_file() else "not pinned (no sha256)" if expected is None
+                                  else "ok" if sha256_of(path) == expected else "changed (sha256 differs)")
+        return out
     root = archive_dir(spec)
     return {str(root / m): s for m, s in cache_status(spec).items()}
 

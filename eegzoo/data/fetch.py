@@ -56,6 +56,8 @@ def archive_dir(spec: DatasetSpec) -> Path:
     source = spec.source
     if isinstance(source, MoabbSource):
         raise DatasetError(f"Dataset '{spec.name}' is stored by MOABB in its own cache (MNE_DATA), not by eegzoo.")
+    if spec.on_disk:
+        raise DatasetError(f"Dataset '{spec.name}' is read where it is ({source.registry} source), not from eegzoo's cache.")
     return data_home() / source.registry / source.package / source.version
 
 
@@ -138,6 +140,8 @@ def download_command(spec: DatasetSpec, dest: str = "DIR") -> str:
         return f"python -m pip download --no-deps {binary} --dest {dest} {source.requirement}"
     if isinstance(source, DebianSource):
         return f"(cd {dest} && apt-get download {source.requirement})"
+    if spec.on_disk:
+        raise DatasetError(f"Dataset '{spec.name}' is a {source.registry} folder on this machine: nothing is downloaded.")
     raise DatasetError(f"Dataset '{spec.name}' is downloaded by MOABB, not by a package client.")
 
 
@@ -356,6 +360,9 @@ def fetch_dataset(
     source = spec.source
     if isinstance(source, MoabbSource):
         raise DatasetError(f"Dataset '{spec.name}' is downloaded by MOABB; use load_dataset('{spec.name}').")
+    if spec.on_disk:
+        raise DatasetError(f"Dataset '{spec.name}' is a {source.registry} folder ({spec.root}): it is read where it is, "
+                           "never fetched; eegzoo datasets info shows whether its files are there and unchanged.")
     status = cache_status(spec)
     corrupt = [m for m, s in status.items() if s == "corrupt"]
     if corrupt:
