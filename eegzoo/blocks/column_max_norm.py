@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 from torch.nn.utils import parametrize
+
+
+def column_scale(weight: torch.Tensor, max_norm: float, eps: float) -> torch.Tensor:
+    """The factor :class:`ColumnMaxNorm` multiplies each column of ``weight`` by."""
+    low = weight.norm(2, dim=0, keepdim=True).clamp(min=max_norm / 2)
+    return low.clamp(max=max_norm) / (low + eps)
 
 
 class ColumnMaxNorm(nn.Module):
@@ -28,8 +35,7 @@ class ColumnMaxNorm(nn.Module):
         self.eps = float(eps)
 
     def scale(self, weight: torch.Tensor) -> torch.Tensor:
-        low = weight.norm(2, dim=0, keepdim=True).clamp(min=self.max_norm / 2)
-        return low.clamp(max=self.max_norm) / (low + self.eps)
+        return column_scale(weight, self.max_norm, self.eps)
 
     def forward(self, weight: torch.Tensor) -> torch.Tensor:
         return weight * self.scale(weight)
@@ -48,5 +54,14 @@ class ColumnMaxNormLinear(nn.Linear):
 
     def __init__(self, in_features: int, out_features: int, max_norm: float = 2.0, eps: float = 1e-5, bias: bool = True) -> None:
         super().__init__(in_features, out_features, bias=bias)
-        self.max_norm = max_norm
+        self.max_norm = float(max_norm)
+        self.eps = float(eps)
         parametrize.register_parametrization(self, "weight", ColumnMaxNorm(max_norm, eps))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        if torch.jit.is_scripting():  # TorchScript refuses parametrizations at run time: the same map, by hand
+            original = self.parametrizations["weight"].original  # type: ignore[index]
+            weight = original * column_scale(original, self.max_norm, self.eps)
+        else:
+            weight = self.weight
+        return F.linear(x, weight, self.bias)

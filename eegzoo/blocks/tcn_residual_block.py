@@ -18,11 +18,41 @@ from torch.nn import functional as F
 from eegzoo.blocks.max_norm import constrain_max_norm
 
 
+class CausalConv1d(nn.Conv1d):
+    """``nn.Conv1d`` with ``(kernel_size - 1) * dilation`` zeros on the left only: output
+    sample ``t`` sees inputs ``<= t`` and the length is kept. ``max_norm`` (optional) keeps
+    each output filter within that L2 norm, as a parametrization (keys
+    ``parametrizations.weight.original``) that also runs under TorchScript."""
+
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: int, dilation: int = 1, groups: int = 1,
+        bias: bool = True, max_norm: Optional[float] = None,
+    ) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, dilation=dilation, groups=groups, bias=bias)
+        self.left_padding = (kernel_size - 1) * dilation
+        self.max_norm = max_norm
+        if max_norm is not None:
+            constrain_max_norm(self, max_norm)
+
+    def constrained_weight(self) -> torch.Tensor:
+        if torch.jit.is_scripting():  # TorchScript refuses parametrizations at run time: renorm by hand
+            if hasattr(self, "parametrizations"):
+                max_norm = self.max_norm
+                assert max_norm is not None
+                return self.parametrizations["weight"].original.renorm(2, 0, max_norm)  # type: ignore[index]
+        return self.weight
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        if self.left_padding > 0:
+            x = F.pad(x, [self.left_padding, 0])
+        return F.conv1d(x, self.constrained_weight(), self.bias, 1, 0, self.dilation, self.groups)
+
+
 class TCNResidualBlock(nn.Module):
     """``act(residual(x) + unit2(unit1(x)))``, each unit ``dropout(act(bn(causal_conv(.))))``:
     ``(B, in_channels, T) -> (B, out_channels, T)``.
 
-    The causal convolution left-pads ``(kernel_size - 1) * dilation`` zeros, so output
+    The causal convolution (:class:`CausalConv1d`) left-pads ``(kernel_size - 1) * dilation`` zeros, so output
     sample ``t`` depends on inputs ``<= t`` only and the length is kept (what braindecode's
     ``CausalConv1d`` and ``Conv1d + Chomp1d`` compute, without padding the right end and
     cutting it off again).
@@ -46,7 +76,8 @@ class TCNResidualBlock(nn.Module):
         batch_norm_momentum, batch_norm_eps: the batch norms' settings.
         residual_bias: bias on the skip path's 1x1 convolution.
         residual: a module to use as the skip path instead of building one (a model that
-            shares it or builds it earlier, in its own parameter order).
+            builds it earlier, in its own parameter order); ``max_norm`` constrains it too
+            when it is a :class:`CausalConv1d`.
         max_norm: if given, each output filter of the convolutions (skip path included) is
             kept within this L2 norm (:mod:`eegzoo.blocks.max_norm`; keys
             ``conv1.parametrizations.weight.original``, ...).
@@ -90,15 +121,14 @@ class TCNResidualBlock(nn.Module):
         self.out_channels = out_channels
         self.kernel_size = kernel_size
         self.dilation = dilation
-        self.padding = (kernel_size - 1) * dilation
 
         self.activation = activation()
-        self.conv1 = nn.Conv1d(in_channels, out_channels, kernel_size, dilation=dilation, groups=groups, bias=bias)
+        self.conv1 = CausalConv1d(in_channels, out_channels, kernel_size, dilation, groups, bias)
         if weight_init is not None:
             weight_init(self.conv1.weight)
         self.bn1 = self._norm(batch_norm, out_channels, batch_norm_momentum, batch_norm_eps)
         self.drop1 = nn.Dropout(dropout)
-        self.conv2 = nn.Conv1d(out_channels, out_channels, kernel_size, dilation=dilation, groups=groups, bias=bias)
+        self.conv2 = CausalConv1d(out_channels, out_channels, kernel_size, dilation, groups, bias)
         if weight_init is not None:
             weight_init(self.conv2.weight)
         self.bn2 = self._norm(batch_norm, out_channels, batch_norm_momentum, batch_norm_eps)
@@ -106,12 +136,13 @@ class TCNResidualBlock(nn.Module):
         if residual is not None:
             self.reshaping_conv = residual
         elif in_channels != out_channels:
-            self.reshaping_conv = nn.Conv1d(in_channels, out_channels, 1, bias=residual_bias)
+            self.reshaping_conv = CausalConv1d(in_channels, out_channels, 1, bias=residual_bias)
         else:
             self.reshaping_conv = nn.Identity()
-        if max_norm is not None:
+        if max_norm is not None:  # after all weights are drawn (braindecode's order)
             for conv in (self.conv1, self.conv2, self.reshaping_conv):
-                if isinstance(conv, nn.Conv1d):
+                if isinstance(conv, CausalConv1d):
+                    conv.max_norm = max_norm
                     constrain_max_norm(conv, max_norm)
 
     @staticmethod
@@ -119,9 +150,8 @@ class TCNResidualBlock(nn.Module):
         return nn.BatchNorm1d(n, momentum=momentum, eps=eps) if on else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pad = [self.padding, 0]  # causal: left zeros only, then a valid convolution
-        out = self.drop1(self.activation(self.bn1(self.conv1(F.pad(x, pad)))))
-        out = self.drop2(self.activation(self.bn2(self.conv2(F.pad(out, pad)))))
+        out = self.drop1(self.activation(self.bn1(self.conv1(x))))
+        out = self.drop2(self.activation(self.bn2(self.conv2(out))))
         return self.activation(self.reshaping_conv(x) + out)
 
     def extra_repr(self) -> str:
