@@ -1,0 +1,380 @@
+"""EEGNeX (Chen et al. 2024), weight-compatible with braindecode 1.8.x's ``EEGNeX``."""
+
+from __future__ import annotations
+
+from typing import Any, List, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from eegzoo.blocks.depthwise_spatial_conv import DepthwiseSpatialConv
+from eegzoo.blocks.fft_correlate import fft_correlate
+from eegzoo.blocks.filtered_moments import filtered_moments
+from eegzoo.blocks.max_norm import MaxNormLinear
+from eegzoo.core.jsonsafe import json_safe
+from eegzoo.core.signal import resolve_signal_params
+from eegzoo.models.arguments import activation_path, positive_int, positive_number, probability, resolve_activation
+from eegzoo.models.signal_model import SignalModel
+from eegzoo.specs.eegnex import EEGNeXParams, check_eegnex_lengths
+
+
+class _MapAxis(nn.Module):
+    """``(B, C, T) -> (B, 1, C, T)``: the single input map of block 1's 2-D convolution
+    (braindecode's ``Rearrange``; parameter-free, so state_dicts are unaffected)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.unsqueeze(1)
+
+
+def _zero_first(kernels: torch.Tensor, n_taps: int) -> torch.Tensor:
+    """Kernels that ``fft_correlate``/``filtered_moments`` with padding ``n_taps // 2`` align as
+    a "same" convolution of ``n_taps`` taps aligns them (torch pads ``(n_taps - 1) // 2``
+    samples before and the rest after): for even ``n_taps``, one zero tap in front."""
+    if n_taps % 2 == 0:
+        return F.pad(kernels, [1, 0])
+    return kernels
+
+
+@torch.no_grad()
+def _update_running_stats(bn: nn.BatchNorm2d, mean: torch.Tensor, var: torch.Tensor, count: int) -> None:
+    """What ``nn.BatchNorm2d`` does to its running statistics in training mode (unbiased
+    variance; ``momentum=None``: cumulative average)."""
+    bn.num_batches_tracked.add_(1)
+    momentum = bn.momentum
+    factor = 1.0 / float(bn.num_batches_tracked) if momentum is None else momentum
+    bn.running_mean.mul_(1 - factor).add_(mean.detach().to(bn.running_mean.dtype), alpha=factor)
+    unbiased = var.detach().to(bn.running_var.dtype) * (count / (count - 1))
+    bn.running_var.mul_(1 - factor).add_(unbiased, alpha=factor)
+
+
+class EEGNeX(SignalModel, nn.Module):
+    """EEGNeX: two stacked temporal convolutions -> depthwise spatial convolution -> two
+    dilated temporal convolutions -> max-norm linear classifier.
+
+    Accepts braindecode 1.8.x's ``EEGNeX`` constructor arguments with the same meaning,
+    order and defaults, has the same ``state_dict`` keys and shapes (``block_1.1.weight``,
+    ``block_3.0.parametrizations.weight.original``, ``final_layer.parametrizations.weight.original``,
+    ...) and, under the same seed, the same initialisation.
+
+    Args:
+        n_chans, n_outputs, n_times, chs_info, input_window_seconds, sfreq: signal
+            parameters (see :func:`eegzoo.core.signal.resolve_signal_params`); ``sfreq`` is
+            optional. ``n_outputs``: classes (raw logits are returned).
+        activation: activation class (ELU) of blocks 3 and 5.
+        depth_multiplier: spatial filters per block-2 map (block 3).
+        filter_1, filter_2: maps of blocks 1 and 5, and of blocks 2 and 4.
+        drop_prob: dropout after blocks 3 and 5.
+        kernel_block_1_2: taps of blocks 1 and 2's "same" temporal convolutions.
+        kernel_block_4, dilation_block_4, kernel_block_5, dilation_block_5: the dilated
+            "same" temporal convolutions of blocks 4 and 5.
+        avg_pool_block4, avg_pool_block5: mean pools after blocks 3 and 5 (one zero sample
+            padded per side, zeros counted, as braindecode).
+        max_norm_conv, max_norm_linear: max L2 norms of the spatial filters and of the
+            classifier's rows.
+        fused: run blocks 1-3 (temporal conv, batch norm, temporal conv, batch norm,
+            spatial conv) as one linear map applied in the cheaper order: spatial filters
+            first (``filter_2 * depth_multiplier`` maps instead of ``filter_2 * n_chans``
+            signals), then both temporal filters as one composite filter through the FFT,
+            with the samples where block 2's zero padding cuts block 1's output computed
+            exactly apart. In training the two batch norms' statistics come from the
+            input's second-order statistics (float64) instead of the filtered signals. Same
+            logits, gradients and running statistics to float rounding; ``False`` runs
+            braindecode's convolutions.
+
+    ``model(x)`` returns raw logits ``(B, n_outputs)``; ``return_features=True`` returns
+    ``{"features": (B, filter_1 * T_out), "logits": ...}``, the flattened map the classifier
+    takes.
+    """
+
+    architecture_name = "eegnex"
+    params_model = EEGNeXParams
+
+    def __init__(
+        self,
+        n_chans: int | None = None,
+        n_outputs: int | None = None,
+        n_times: int | None = None,
+        chs_info: Any = None,
+        input_window_seconds: float | None = None,
+        sfreq: float | None = None,
+        activation: type[nn.Module] | str = nn.ELU,
+        depth_multiplier: int = 2,
+        filter_1: int = 8,
+        filter_2: int = 32,
+        drop_prob: float = 0.5,
+        kernel_block_1_2: int = 64,
+        kernel_block_4: int = 16,
+        dilation_block_4: int = 2,
+        avg_pool_block4: int = 4,
+        kernel_block_5: int = 16,
+        dilation_block_5: int = 4,
+        avg_pool_block5: int = 8,
+        max_norm_conv: float = 1.0,
+        max_norm_linear: float = 0.25,
+        fused: bool = True,
+    ) -> None:
+        super().__init__()
+        signal = resolve_signal_params(
+            n_chans, chs_info, n_times, input_window_seconds, sfreq, "EEGNeX", require_sfreq=False
+        )
+        self._init_signal(signal, n_outputs)
+        for name, value in (
+            ("depth_multiplier", depth_multiplier), ("filter_1", filter_1), ("filter_2", filter_2),
+            ("kernel_block_1_2", kernel_block_1_2), ("kernel_block_4", kernel_block_4),
+            ("dilation_block_4", dilation_block_4), ("kernel_block_5", kernel_block_5),
+            ("dilation_block_5", dilation_block_5),
+        ):
+            positive_int(name, value)
+        positive_int("avg_pool_block4", avg_pool_block4)
+        positive_int("avg_pool_block5", avg_pool_block5)
+        positive_number("max_norm_conv", max_norm_conv)
+        positive_number("max_norm_linear", max_norm_linear)
+        probability("drop_prob", drop_prob)
+        self.n_times_out = check_eegnex_lengths(signal.n_times, avg_pool_block4, avg_pool_block5)
+        activation = resolve_activation(activation)
+
+        self.activation = activation
+        self.depth_multiplier = depth_multiplier
+        self.filter_1 = filter_1
+        self.filter_2 = filter_2
+        self.filter_3 = filter_2 * depth_multiplier
+        self.drop_prob = drop_prob
+        self.kernel_block_1_2 = kernel_block_1_2
+        self.kernel_block_4 = kernel_block_4
+        self.dilation_block_4 = dilation_block_4
+        self.avg_pool_block4 = avg_pool_block4
+        self.kernel_block_5 = kernel_block_5
+        self.dilation_block_5 = dilation_block_5
+        self.avg_pool_block5 = avg_pool_block5
+        self.max_norm_conv = max_norm_conv
+        self.max_norm_linear = max_norm_linear
+        self.fused = fused
+        self.in_features = filter_1 * self.n_times_out
+
+        # Submodule names, order and initialisation follow braindecode, so state_dicts are
+        # interchangeable and the same seed gives the same weights.
+        kernel = (1, kernel_block_1_2)
+        self.block_1 = nn.Sequential(
+            _MapAxis(),
+            nn.Conv2d(1, filter_1, kernel, padding="same", bias=False),
+            nn.BatchNorm2d(filter_1),
+        )
+        self.block_2 = nn.Sequential(
+            nn.Conv2d(filter_1, filter_2, kernel, padding="same", bias=False),
+            nn.BatchNorm2d(filter_2),
+        )
+        self.block_3 = nn.Sequential(
+            DepthwiseSpatialConv(filter_2, self.n_chans, depth_multiplier, bias=False, max_norm=max_norm_conv),
+            nn.BatchNorm2d(self.filter_3),
+            activation(),
+            nn.AvgPool2d(kernel_size=(1, avg_pool_block4), padding=(0, 1)),
+            nn.Dropout(p=drop_prob),
+        )
+        self.block_4 = nn.Sequential(
+            nn.Conv2d(
+                self.filter_3, filter_2, (1, kernel_block_4), dilation=(1, dilation_block_4),
+                padding="same", bias=False,
+            ),
+            nn.BatchNorm2d(filter_2),
+        )
+        self.block_5 = nn.Sequential(
+            nn.Conv2d(
+                filter_2, filter_1, (1, kernel_block_5), dilation=(1, dilation_block_5),
+                padding="same", bias=False,
+            ),
+            nn.BatchNorm2d(filter_1),
+            activation(),
+            nn.AvgPool2d(kernel_size=(1, avg_pool_block5), padding=(0, 1)),
+            nn.Dropout(p=drop_prob),
+            nn.Flatten(),
+        )
+        self.final_layer = MaxNormLinear(self.in_features, self.n_outputs, max_norm=max_norm_linear)
+
+    def new_head(self, n_outputs: int) -> nn.Module:
+        """A fresh max-norm linear classifier (``nn.Linear``'s initialisation, as braindecode)."""
+        return MaxNormLinear(self.in_features, n_outputs, max_norm=self.max_norm_linear)
+
+    # ------------------------------------------------------------------ forward
+    def _fusable(self, x: torch.Tensor) -> bool:
+        """The fused path needs block 2's edges apart from its interior (``n_times`` of at
+        least twice the kernel, and 3 taps or more) and float64 statistics in training
+        (none on MPS)."""
+        n_taps = self.kernel_block_1_2
+        if not self.fused or n_taps < 3 or x.shape[-1] < 2 * n_taps:
+            return False
+        bn_1, bn_2 = self.block_1[2], self.block_2[1]
+        if (bn_1.training or bn_2.training) and x.device.type == "mps":
+            return False
+        return bn_1.track_running_stats and bn_2.track_running_stats
+
+    def _blocks_1_to_3_fused(self, x: torch.Tensor) -> torch.Tensor:
+        """Blocks 1 and 2 and block 3's spatial convolution, ``(B, C, T) -> (B, F3, 1, T)``.
+
+        Every step up to block 3's batch norm is affine per electrode signal, and the
+        spatial filters mix electrodes only, so they go first. Blocks 1-2 filter each map
+        with ``composite = sum_f scale_1[f] * (w2[:, f] * w1[f])`` (full convolution,
+        ``2K - 1`` taps) wherever block 2's window lies inside the signal; in its first
+        ``(K - 1) // 2`` and last ``K // 2`` outputs block 2 sees block 1's output cut at
+        the signal's ends, and those samples are the exact linear maps ``edge_*`` of the
+        first/last few input samples (built by filtering unit impulses)."""
+        conv_1, bn_1 = self.block_1[1], self.block_1[2]
+        conv_2, bn_2 = self.block_2[0], self.block_2[1]
+        n_taps = self.kernel_block_1_2
+        left = (n_taps - 1) // 2
+        right = n_taps - 1 - left
+        n_batch, n_chans, n_times = x.shape[0], x.shape[1], x.shape[2]
+        n_signals = n_batch * n_chans
+        w_1 = conv_1.weight[:, 0, 0]  # (F1, K)
+        w_2 = conv_2.weight[:, :, 0]  # (F2, F1, K)
+
+        # block 1's batch norm as an affine map per filter
+        if bn_1.training:
+            mean_1, var_1 = filtered_moments(x, _zero_first(w_1, n_taps), n_taps // 2)
+            _update_running_stats(bn_1, mean_1, var_1, n_signals * n_times)
+        else:
+            mean_1, var_1 = bn_1.running_mean, bn_1.running_var
+        scale_1 = bn_1.weight * torch.rsqrt(var_1 + bn_1.eps)
+        shift_1 = bn_1.bias - mean_1 * scale_1
+
+        # blocks 1-2 per electrode signal, in float64: interior kernel and constant, edge maps
+        w_1d, w_2d = w_1.double(), w_2.double()
+        scale_1d, shift_1d = scale_1.double(), shift_1.double()
+        composite = F.conv1d(F.pad((w_1d * scale_1d[:, None]).unsqueeze(0), [n_taps - 1, n_taps - 1]), w_2d.flip(-1))[0]
+        constant = (w_2d.sum(-1) * shift_1d).sum(-1)  # (F2,)
+        n_left, n_right = 2 * n_taps - 2 - left, n_taps - 1 + left  # input samples each edge uses
+        edge_left, const_left = self._edge_map(w_1d, w_2d, scale_1d, shift_1d, n_left, left, 0)
+        edge_right, const_right = self._edge_map(w_1d, w_2d, scale_1d, shift_1d, n_right, 0, right)
+
+        # block 2's batch norm as an affine map per filter
+        if bn_2.training:
+            mean_2, var_2 = self._block_2_moments(
+                x, composite, constant, edge_left, const_left, edge_right, const_right, n_left, n_right
+            )
+            _update_running_stats(bn_2, mean_2, var_2, n_signals * n_times)
+        else:
+            mean_2, var_2 = bn_2.running_mean.double(), bn_2.running_var.double()
+        scale_2 = bn_2.weight.double() * torch.rsqrt(var_2 + bn_2.eps)
+        shift_2 = bn_2.bias.double() - mean_2 * scale_2
+
+        # spatial filters first, then blocks 1-2 on F3 maps
+        spatial = self.block_3[0].weight[:, 0, :, 0]  # (F3, C)
+        depth = self.depth_multiplier
+        mixed = torch.matmul(spatial, x)  # (B, F3, T)
+        gain = spatial.sum(1)  # a constant on every electrode becomes gain * constant
+        dtype = x.dtype
+        kernels = (composite * scale_2[:, None]).to(dtype).repeat_interleave(depth, 0)
+        offset = (scale_2 * constant + shift_2).to(dtype).repeat_interleave(depth, 0)
+        inner = fft_correlate(mixed, _zero_first(kernels, n_taps), n_taps // 2) + (gain * offset)[:, None]
+        maps_left = (edge_left * scale_2[:, None, None]).to(dtype).repeat_interleave(depth, 0)  # (F3, left, n_left)
+        maps_right = (edge_right * scale_2[:, None, None]).to(dtype).repeat_interleave(depth, 0)
+        off_left = (const_left * scale_2[:, None] + shift_2[:, None]).to(dtype).repeat_interleave(depth, 0)
+        off_right = (const_right * scale_2[:, None] + shift_2[:, None]).to(dtype).repeat_interleave(depth, 0)
+        out_left = torch.einsum("bme,mte->bmt", mixed[:, :, :n_left], maps_left) + gain[:, None] * off_left
+        out_right = torch.einsum("bme,mte->bmt", mixed[:, :, n_times - n_right :], maps_right) + gain[:, None] * off_right
+        return torch.cat([out_left, inner, out_right], -1).unsqueeze(2)
+
+    @staticmethod
+    def _edge_map(
+        w_1: torch.Tensor, w_2: torch.Tensor, scale_1: torch.Tensor, shift_1: torch.Tensor,
+        n_in: int, pad_left: int, pad_right: int,
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Block 2's output (before its batch norm) at one edge as ``(matrix, constant)``:
+        ``(F2, n_out, n_in)`` applied to the edge's ``n_in`` input samples, plus
+        ``(F2, n_out)``. ``pad_left``/``pad_right``: the zero padding on the signal's side
+        (the other side of the slice reaches into the signal far enough)."""
+        n_filters, n_taps = w_1.shape[0], w_1.shape[1]
+        impulses = torch.eye(n_in, dtype=w_1.dtype, device=w_1.device).unsqueeze(1)  # (n_in, 1, n_in)
+        filtered = F.conv1d(F.pad(impulses, [pad_left, pad_right]), w_1.unsqueeze(1))  # (n_in, F1, K - 1)
+        matrix = F.conv1d(F.pad(filtered * scale_1[:, None], [pad_left, pad_right]), w_2)  # (n_in, F2, n_out)
+        ones = shift_1[None, :, None].expand(1, n_filters, n_taps - 1)
+        constant = F.conv1d(F.pad(ones, [pad_left, pad_right]), w_2)[0]  # (F2, n_out)
+        return matrix.permute(1, 2, 0), constant
+
+    @staticmethod
+    def _block_2_moments(
+        x: torch.Tensor, composite: torch.Tensor, constant: torch.Tensor,
+        edge_left: torch.Tensor, const_left: torch.Tensor, edge_right: torch.Tensor, const_right: torch.Tensor,
+        n_left: int, n_right: int,
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Mean and biased variance (float64) of block 2's convolution over trials,
+        electrodes and samples: the interior from :func:`filtered_moments` of the composite
+        filter, the edges from the edge samples' sums and cross-products."""
+        n_times = x.shape[-1]
+        n_taps = (composite.shape[-1] + 1) // 2
+        signals = x.reshape(-1, n_times)
+        n_signals = signals.shape[0]
+        n_inner = n_signals * (n_times - n_taps + 1)
+        mean_i, var_i = filtered_moments(x, _zero_first(composite, n_taps), n_taps // 2)
+        first = (mean_i + constant) * n_inner
+        second = (var_i + (mean_i + constant).square()) * n_inner
+        sides: List[Tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = [
+            (signals[:, :n_left].double(), edge_left, const_left),
+            (signals[:, n_times - n_right :].double(), edge_right, const_right),
+        ]
+        for samples, matrix, const in sides:
+            sums = samples.sum(0)
+            gram = samples.T @ samples
+            linear = matrix @ sums  # (F2, n_out)
+            quadratic = torch.einsum("ote,ef,otf->o", matrix, gram, matrix)
+            first = first + linear.sum(1) + n_signals * const.sum(1)
+            second = second + quadratic + 2 * (const * linear).sum(1) + n_signals * const.square().sum(1)
+        count = n_signals * n_times
+        mean = first / count
+        return mean, (second / count - mean.square()).clamp_min(0)
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """Everything before the classifier: ``(B, C, T) -> (B, filter_1 * T_out)``."""
+        self._check_input(x, self.n_times, self.n_times)
+        if self._fusable(x):
+            x = self._blocks_1_to_3_fused(x)
+        else:
+            x = self.block_3[0](self.block_2(self.block_1(x)))
+        block_3 = self.block_3
+        x = block_3[4](block_3[3](block_3[2](block_3[1](x))))
+        return self.block_5(self.block_4(x))
+
+    def forward_head(self, features: torch.Tensor) -> torch.Tensor:
+        """The max-norm linear classifier: ``(B, filter_1 * T_out) -> (B, n_outputs)``."""
+        return self.final_layer(features)
+
+    # ------------------------------------------------------------------ description
+    def describe(self) -> list[str]:
+        seconds = lambda n: f" ({n / self.sfreq:g} s)" if self.sfreq else ""  # noqa: E731
+        act = self.activation.__name__
+        k = self.kernel_block_1_2
+        return [
+            f"1. **Temporal convolution**: {self.filter_1} filters of {k} samples{seconds(k)} (\"same\" padding), batch norm.",
+            f"2. **Temporal convolution**: {self.filter_1} -> {self.filter_2} maps, {k} samples, batch norm.",
+            f"3. **Depthwise spatial convolution**: {self.depth_multiplier} spatial filters per map over {self.n_chans} electrodes (max-norm {self.max_norm_conv:g}), batch norm, {act}, mean-pool {self.avg_pool_block4}, dropout {self.drop_prob:g}.",
+            f"4. **Dilated temporal convolution**: {self.filter_3} -> {self.filter_2} maps, {self.kernel_block_4} taps, dilation {self.dilation_block_4}, batch norm.",
+            f"5. **Dilated temporal convolution**: {self.filter_2} -> {self.filter_1} maps, {self.kernel_block_5} taps, dilation {self.dilation_block_5}, batch norm, {act}, mean-pool {self.avg_pool_block5}, dropout {self.drop_prob:g}.",
+            f"6. **Classifier**: flatten + max-norm ({self.max_norm_linear:g}) linear layer {self.in_features} -> {self.n_outputs}.",
+        ]
+
+    def get_config(self) -> dict[str, Any]:
+        return json_safe(
+            {
+                "n_chans": self.n_chans,
+                "n_outputs": self.n_outputs,
+                "n_times": self.n_times,
+                "chs_info": self._chs_info,
+                "input_window_seconds": None,
+                "sfreq": self.sfreq,
+                "activation": activation_path(self.activation),
+                "depth_multiplier": self.depth_multiplier,
+                "filter_1": self.filter_1,
+                "filter_2": self.filter_2,
+                "drop_prob": self.drop_prob,
+                "kernel_block_1_2": self.kernel_block_1_2,
+                "kernel_block_4": self.kernel_block_4,
+                "dilation_block_4": self.dilation_block_4,
+                "avg_pool_block4": self.avg_pool_block4,
+                "kernel_block_5": self.kernel_block_5,
+                "dilation_block_5": self.dilation_block_5,
+                "avg_pool_block5": self.avg_pool_block5,
+                "max_norm_conv": self.max_norm_conv,
+                "max_norm_linear": self.max_norm_linear,
+                "fused": self.fused,
+            }
+        )
