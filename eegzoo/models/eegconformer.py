@@ -82,11 +82,6 @@ class EEGConformer(SignalModel, nn.Module):
             n_chans, chs_info, n_times, input_window_seconds, sfreq, "EEGConformer", require_sfreq=False
         )
         self._init_signal(signal, n_outputs)
-        if signal.n_times is None:
-            raise ValueError(
-                "EEGConformer needs n_times: pass n_times=<samples per trial> or "
-                "input_window_seconds and sfreq."
-            )
         for name, value in (
             ("n_filters_time", n_filters_time), ("filter_time_length", filter_time_length),
             ("pool_time_length", pool_time_length), ("pool_time_stride", pool_time_stride),
