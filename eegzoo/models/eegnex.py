@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Tuple
+from typing import Any, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -36,16 +36,18 @@ def _zero_first(kernels: torch.Tensor, n_taps: int) -> torch.Tensor:
     return kernels
 
 
-@torch.no_grad()
-def _update_running_stats(bn: nn.BatchNorm2d, mean: torch.Tensor, var: torch.Tensor, count: int) -> None:
+def _update_running_stats(
+    running_mean: torch.Tensor, running_var: torch.Tensor, num_batches: torch.Tensor, momentum: Optional[float],
+    mean: torch.Tensor, var: torch.Tensor, count: int,
+) -> None:
     """What ``nn.BatchNorm2d`` does to its running statistics in training mode (unbiased
     variance; ``momentum=None``: cumulative average)."""
-    bn.num_batches_tracked.add_(1)
-    momentum = bn.momentum
-    factor = 1.0 / float(bn.num_batches_tracked) if momentum is None else momentum
-    bn.running_mean.mul_(1 - factor).add_(mean.detach().to(bn.running_mean.dtype), alpha=factor)
-    unbiased = var.detach().to(bn.running_var.dtype) * (count / (count - 1))
-    bn.running_var.mul_(1 - factor).add_(unbiased, alpha=factor)
+    with torch.no_grad():
+        num_batches.add_(1)
+        factor = 1.0 / float(num_batches) if momentum is None else momentum
+        running_mean.mul_(1 - factor).add_(mean.detach().to(running_mean.dtype), alpha=factor)
+        unbiased = var.detach().to(running_var.dtype) * (count / (count - 1))
+        running_var.mul_(1 - factor).add_(unbiased, alpha=factor)
 
 
 class EEGNeX(SignalModel, nn.Module):
@@ -190,6 +192,7 @@ class EEGNeX(SignalModel, nn.Module):
             nn.Flatten(),
         )
         self.final_layer = MaxNormLinear(self.in_features, self.n_outputs, max_norm=max_norm_linear)
+        self._batch_norm_built: Tuple[float, Optional[float], float, Optional[float]] = self._batch_norm_live()
 
     def new_head(self, n_outputs: int) -> nn.Module:
         """A fresh max-norm linear classifier (``nn.Linear``'s initialisation, as braindecode)."""
@@ -199,14 +202,12 @@ class EEGNeX(SignalModel, nn.Module):
     def _fusable(self, x: torch.Tensor) -> bool:
         """The fused path needs block 2's edges apart from its interior (``n_times`` of at
         least twice the kernel, and 3 taps or more) and float64 statistics in training
-        (none on MPS)."""
+        (none on MPS). Batch norms without running statistics are not supported here."""
         n_taps = self.kernel_block_1_2
         if not self.fused or n_taps < 3 or x.shape[-1] < 2 * n_taps:
             return False
-        bn_1, bn_2 = self.block_1[2], self.block_2[1]
-        if (bn_1.training or bn_2.training) and x.device.type == "mps":
-            return False
-        return bn_1.track_running_stats and bn_2.track_running_stats
+        training = self.block_1[2].training or self.block_2[1].training
+        return not (training and x.device.type == "mps")
 
     def _blocks_1_to_3_fused(self, x: torch.Tensor) -> torch.Tensor:
         """Blocks 1 and 2 and block 3's spatial convolution, ``(B, C, T) -> (B, F3, 1, T)``.
@@ -225,16 +226,17 @@ class EEGNeX(SignalModel, nn.Module):
         right = n_taps - 1 - left
         n_batch, n_chans, n_times = x.shape[0], x.shape[1], x.shape[2]
         n_signals = n_batch * n_chans
+        eps_1, momentum_1, eps_2, momentum_2 = self._batch_norm_settings()
         w_1 = conv_1.weight[:, 0, 0]  # (F1, K)
         w_2 = conv_2.weight[:, :, 0]  # (F2, F1, K)
 
         # block 1's batch norm as an affine map per filter
         if bn_1.training:
             mean_1, var_1 = filtered_moments(x, _zero_first(w_1, n_taps), n_taps // 2)
-            _update_running_stats(bn_1, mean_1, var_1, n_signals * n_times)
+            _update_running_stats(bn_1.running_mean, bn_1.running_var, bn_1.num_batches_tracked, momentum_1, mean_1, var_1, n_signals * n_times)
         else:
             mean_1, var_1 = bn_1.running_mean, bn_1.running_var
-        scale_1 = bn_1.weight * torch.rsqrt(var_1 + bn_1.eps)
+        scale_1 = bn_1.weight * torch.rsqrt(var_1 + eps_1)
         shift_1 = bn_1.bias - mean_1 * scale_1
 
         # blocks 1-2 per electrode signal, in float64: interior kernel and constant, edge maps
@@ -251,14 +253,14 @@ class EEGNeX(SignalModel, nn.Module):
             mean_2, var_2 = self._block_2_moments(
                 x, composite, constant, edge_left, const_left, edge_right, const_right, n_left, n_right
             )
-            _update_running_stats(bn_2, mean_2, var_2, n_signals * n_times)
+            _update_running_stats(bn_2.running_mean, bn_2.running_var, bn_2.num_batches_tracked, momentum_2, mean_2, var_2, n_signals * n_times)
         else:
             mean_2, var_2 = bn_2.running_mean.double(), bn_2.running_var.double()
-        scale_2 = bn_2.weight.double() * torch.rsqrt(var_2 + bn_2.eps)
+        scale_2 = bn_2.weight.double() * torch.rsqrt(var_2 + eps_2)
         shift_2 = bn_2.bias.double() - mean_2 * scale_2
 
         # spatial filters first, then blocks 1-2 on F3 maps
-        spatial = self.block_3[0].weight[:, 0, :, 0]  # (F3, C)
+        spatial = self.block_3[0].constrained_weight()[:, 0, :, 0]  # (F3, C)
         depth = self.depth_multiplier
         mixed = torch.matmul(spatial, x)  # (B, F3, T)
         gain = spatial.sum(1)  # a constant on every electrode becomes gain * constant
@@ -273,6 +275,19 @@ class EEGNeX(SignalModel, nn.Module):
         out_left = torch.einsum("bme,mte->bmt", mixed[:, :, :n_left], maps_left) + gain[:, None] * off_left
         out_right = torch.einsum("bme,mte->bmt", mixed[:, :, n_times - n_right :], maps_right) + gain[:, None] * off_right
         return torch.cat([out_left, inner, out_right], -1).unsqueeze(2)
+
+    def _batch_norm_settings(self) -> Tuple[float, Optional[float], float, Optional[float]]:
+        """``eps`` and ``momentum`` of blocks 1 and 2's batch norms: read from the modules
+        (they may have been changed), or as built when scripted (TorchScript does not expose
+        them on modules reached through an ``nn.Sequential``)."""
+        if torch.jit.is_scripting():
+            return self._batch_norm_built
+        return self._batch_norm_live()
+
+    @torch.jit.unused
+    def _batch_norm_live(self) -> Tuple[float, Optional[float], float, Optional[float]]:
+        bn_1, bn_2 = self.block_1[2], self.block_2[1]
+        return bn_1.eps, bn_1.momentum, bn_2.eps, bn_2.momentum
 
     @staticmethod
     def _edge_map(
@@ -325,7 +340,7 @@ class EEGNeX(SignalModel, nn.Module):
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Everything before the classifier: ``(B, C, T) -> (B, filter_1 * T_out)``."""
-        self._check_input(x, self.n_times, self.n_times)
+        self.check_input(x, self.n_times, self.n_times)
         if self._fusable(x):
             x = self._blocks_1_to_3_fused(x)
         else:
