@@ -56,7 +56,9 @@ def test_paper_variant_settings():
 def test_list_models_patterns_and_tags():
     assert list_models("*lightconv*") == ["fblightconvnet", "fblightconvnet.graz-sample", "lightconvnet-bciiv2a", "lightconvnet-bciiv2b"]
     assert list_models("*LIGHTCONV*") == list_models("*lightconv*")
-    assert list_models(tag="bci-iv-2b") == ["lightconvnet-bciiv2b"]
+    tagged = list_models(tag="bci-iv-2b")
+    assert "lightconvnet-bciiv2b" in tagged and "fblightconvnet" not in tagged
+    assert all("bci-iv-2b" in model_spec(name).tags for name in tagged)
     assert list_models(tag="declarative") == ["fbcnet-lite"]
     assert list_models("nothing*") == []
     assert is_model("fblightconvnet") and not is_model("fblightconv")

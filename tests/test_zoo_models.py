@@ -274,13 +274,11 @@ def test_configs_name_layers_as_braindecode_does():
 
 
 def test_fbcnet_eval_in_cache_sized_chunks_equals_one_pass(monkeypatch):
-    import eegzoo.models.fbcnet as fbcnet_module
-
     model = small("fbcnet").eval()
     x = x_for(model, 9)
     with torch.no_grad():
         whole = model(x)
-        monkeypatch.setattr(fbcnet_module, "_CHUNK_BYTES", 2 * model.n_maps * model.n_times * 4)
+        monkeypatch.setattr(model, "chunk_bytes", 2 * model.n_maps * model.n_times * 4)
         assert model._chunk_size(x) == 2  # 9 trials in 5 chunks
         torch.testing.assert_close(model(x), whole, rtol=0, atol=1e-6)
     assert model.train()._chunk_size(x) == 9  # batch norm needs the whole batch

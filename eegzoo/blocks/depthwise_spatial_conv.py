@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import torch
+
 from torch import nn
 
-from eegzoo.blocks.max_norm import constrain_max_norm
+from eegzoo.blocks.shapes import shape_text
+from eegzoo.blocks.max_norm import MaxNormWeight, constrain_max_norm
 
 
-class DepthwiseSpatialConv(nn.Conv2d):
+class DepthwiseSpatialConv(MaxNormWeight, nn.Conv2d):
     """``depth`` spatial filters over all electrodes for each of ``n_maps`` input maps,
     without mixing the maps: ``(B, n_maps, n_chans, T) -> (B, n_maps * depth, 1, T)``.
 
@@ -34,6 +36,7 @@ class DepthwiseSpatialConv(nn.Conv2d):
         super().__init__(n_maps, n_maps * depth, kernel_size=(n_chans, 1), groups=n_maps, bias=bias)
         self.n_chans = n_chans
         self.depth = depth
+        self.max_norm = max_norm
         # Xavier initialisation, drawn after Conv2d's own (same random stream as braindecode).
         nn.init.xavier_uniform_(self.weight, gain=1)
         if max_norm is not None:
@@ -43,9 +46,9 @@ class DepthwiseSpatialConv(nn.Conv2d):
         if x.dim() != 4 or x.shape[1] != self.in_channels or x.shape[2] != self.n_chans:
             raise ValueError(
                 "DepthwiseSpatialConv expects (batch, n_maps, n_chans, n_times) = "
-                f"(B, {self.in_channels}, {self.n_chans}, T), got {tuple(x.shape)}."
+                f"(B, {self.in_channels}, {self.n_chans}, T), got {shape_text(x)}."
             )
-        return super().forward(x)
+        return self._conv_forward(x, self.constrained_weight(), self.bias)
 
     def filters(self) -> torch.Tensor:
         """The effective (constrained) weights as ``(n_maps, depth, n_chans)``."""

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import torch
+
 from torch import nn
+
+from eegzoo.blocks.shapes import shape_text
 
 
 class DepthwiseTemporalConv(nn.Conv2d):
@@ -28,6 +31,6 @@ class DepthwiseTemporalConv(nn.Conv2d):
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(
                 f"DepthwiseTemporalConv expects (batch, {self.in_channels}, height, n_times), "
-                f"got {tuple(x.shape)}."
+                f"got {shape_text(x)}."
             )
-        return super().forward(x)
+        return self._conv_forward(x, self.weight, self.bias)

@@ -163,6 +163,7 @@ class FilterBank(nn.Module):
         fir_window: str = "hamming",
         fir_design: str = "firwin",
         verbose: bool = False,
+        n_chans: int | None = None,
     ) -> None:
         super().__init__()
         if isinstance(sfreq, bool) or not isinstance(sfreq, (int, float)) or not sfreq > 0:
@@ -182,6 +183,8 @@ class FilterBank(nn.Module):
         check_bands(self.bands, self.sfreq)
         self.n_bands = len(self.bands)
         self.method = method
+        self.method_iir = method == "iir"  # braindecode's FilterBankLayer attributes
+        self.n_chans = n_chans  # informative: the bank filters any number of channels
         self.phase = phase
         self.causal = phase in ("forward", "causal")
         if method == "iir":

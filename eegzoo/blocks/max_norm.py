@@ -48,7 +48,23 @@ def max_norm_of(module: nn.Module, name: str = "weight") -> float | None:
     return None
 
 
-class MaxNormLinear(nn.Linear):
+class MaxNormWeight:
+    """Mixin for a layer whose ``weight`` may carry the :class:`MaxNorm` parametrization:
+    :meth:`constrained_weight` is the weight the layer computes with, also under
+    ``torch.jit.script``, where torch refuses parametrizations at run time (the stored
+    parameter is renormalised directly there, the same operation). The layer sets
+    ``self.max_norm`` (``None`` when unconstrained)."""
+
+    def constrained_weight(self) -> torch.Tensor:
+        if torch.jit.is_scripting():
+            if hasattr(self, "parametrizations"):
+                max_norm = self.max_norm
+                assert max_norm is not None
+                return self.parametrizations["weight"].original.renorm(2, 0, max_norm)  # type: ignore[attr-defined]
+        return self.weight  # type: ignore[attr-defined]
+
+
+class MaxNormLinear(MaxNormWeight, nn.Linear):
     """``nn.Linear`` whose weight rows (one per output) have L2 norm at most ``max_norm``.
 
     Parameters and initialisation are ``nn.Linear``'s; the state_dict keys are
@@ -59,3 +75,6 @@ class MaxNormLinear(nn.Linear):
         super().__init__(in_features, out_features, bias=bias)
         self.max_norm = max_norm
         constrain_max_norm(self, max_norm)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return nn.functional.linear(x, self.constrained_weight(), self.bias)

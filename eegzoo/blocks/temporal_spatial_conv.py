@@ -3,9 +3,14 @@ layer)."""
 
 from __future__ import annotations
 
+from typing import Optional, Tuple
+
 import torch
+
 import torch.nn.functional as F
 from torch import nn
+
+from eegzoo.blocks.shapes import shape_text
 
 
 class TemporalSpatialConv(nn.Module):
@@ -43,24 +48,26 @@ class TemporalSpatialConv(nn.Module):
         self.conv_time = nn.Conv2d(1, n_filters_time, (filter_time_length, 1), bias=bias_time)
         self.conv_spat = nn.Conv2d(n_filters_time, n_filters_spat, (1, n_chans), bias=bias_spat)
 
-    def merged_kernel(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def merged_kernel(self) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """``(weight (n_filters_spat, n_chans, filter_time_length), bias or None)`` of the
         equivalent single convolution."""
         time_w = self.conv_time.weight[:, 0, :, 0]  # (Ft, L)
         spat_w = self.conv_spat.weight[:, :, 0, :]  # (Fs, Ft, C)
         weight = torch.einsum("stc,tl->scl", spat_w, time_w)
-        bias = None
-        if self.conv_time.bias is not None:
-            bias = spat_w.sum(-1) @ self.conv_time.bias
-        if self.conv_spat.bias is not None:
-            bias = self.conv_spat.bias if bias is None else bias + self.conv_spat.bias
+        bias: Optional[torch.Tensor] = None
+        time_bias = self.conv_time.bias
+        if time_bias is not None:
+            bias = spat_w.sum(-1) @ time_bias
+        spat_bias = self.conv_spat.bias
+        if spat_bias is not None:
+            bias = spat_bias if bias is None else bias + spat_bias
         return weight, bias
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 3 or x.shape[1] != self.n_chans:
             raise ValueError(
                 f"TemporalSpatialConv expects (batch, n_chans, n_times) = (B, {self.n_chans}, T), "
-                f"got {tuple(x.shape)}."
+                f"got {shape_text(x)}."
             )
         if x.shape[2] < self.filter_time_length:
             raise ValueError(

@@ -13,6 +13,12 @@ class SpecError(ValueError):
     """A spec (file, override or plugin) is invalid; the message names source, field and fix."""
 
 
+class UnsupportedOptionError(ValueError, NotImplementedError):
+    """An option value the architecture does not implement (an unknown layer name, say).
+    A ``ValueError`` like every bad argument, and the ``NotImplementedError`` braindecode
+    raises for the same call, so code written for either catches it."""
+
+
 def format_validation_error(err: ValidationError, source: str) -> str:
     """One line per problem: ``<source>: field 'a.b': <message> (got <value>)``."""
     lines = [f"Invalid spec in {source}:"]

@@ -15,6 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 
+class PaddingWarning(UserWarning):
+    """Zeros are appended: the model pads the input to a length it can split evenly
+    (FBCNet's ``stride_factor`` windows). Filter with ``warnings.simplefilter``."""
+
+
 class TruncationWarning(UserWarning):
     """Samples are dropped: the window length does not divide the input, or the input is
     longer than the model's ``n_times``. Filter with ``warnings.simplefilter``."""
@@ -30,7 +35,8 @@ class SignalParams:
 
 
 def normalise_chs_info(chs_info: Any) -> list[dict] | None:
-    """Accept mne ``Info``, ``info["chs"]``, or a list of dicts/channel names."""
+    """Accept mne ``Info``, ``info["chs"]``, or a list of dicts/channel names; positions
+    (``loc``) given as lists, as configs store them, become numpy arrays as in mne."""
     if chs_info is None:
         return None
     if isinstance(chs_info, Mapping) and "chs" in chs_info:
@@ -45,7 +51,12 @@ def normalise_chs_info(chs_info: Any) -> list[dict] | None:
         if isinstance(ch, str):
             out.append({"ch_name": ch})
         elif isinstance(ch, Mapping):
-            out.append(dict(ch))
+            ch = dict(ch)
+            if isinstance(ch.get("loc"), (list, tuple)):  # read back from JSON: mne's array again
+                import numpy as np
+
+                ch["loc"] = np.asarray(ch["loc"], dtype=float)
+            out.append(ch)
         else:
             raise ValueError(f"chs_info[{i}] must be a channel dict or name, got {type(ch).__name__}.")
     return out

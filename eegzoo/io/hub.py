@@ -55,7 +55,9 @@ from eegzoo.io.weights import (
     save_weights,
 )
 from eegzoo.models.base import register_hub_io, spec_of
-from eegzoo.registry import Architecture, build_from_spec, get_architecture, list_architectures, list_models, model_source
+from eegzoo.registry import (
+    Architecture, build_from_spec, get_architecture, is_model, list_architectures, list_models, model_source, model_spec,
+)
 from eegzoo.registry.spec_files import builtin_registry_dir
 from eegzoo.specs.input import InputContract
 from eegzoo.specs.model import ModelSpec
@@ -499,6 +501,8 @@ def from_pretrained(
     or state_dict when its arguments do not identify it.
     """
     overrides = plain_scalars(overrides)
+    if isinstance(location, str) and not Path(location).expanduser().exists() and is_model(location):
+        return _registered_pretrained(location, n_outputs, cache_dir, overrides)
     document: dict[str, Any] | None = None
     config_source = "the given arguments"
     if isinstance(location, Mapping):
@@ -536,6 +540,23 @@ def from_pretrained(
     model.load_state_dict(body, strict=not replace_head)
     if document is not None:
         model.eegzoo_input = read_input_contract(document, model, config_source)
+    return model
+
+
+def _registered_pretrained(name: str, n_outputs: int | None, cache_dir: str | None, overrides: Mapping[str, Any]) -> nn.Module:
+    """A registered variant with pinned weights (``"fblightconvnet.graz-sample"``), as
+    ``create_model(name, pretrained=True)``; ``n_outputs`` puts a fresh head on it."""
+    spec = model_spec(name)
+    if spec.pretrained is None:
+        with_weights = ", ".join(list_models(pretrained=True)) or "none"
+        raise FileNotFoundError(
+            f"'{name}' is a registered model without pretrained weights: build it untrained with "
+            f"eegzoo.create_model('{name}'), or load one that has weights ({with_weights})."
+        )
+    model = build_from_spec(spec, dict(overrides), f"from_pretrained('{name}')")
+    load_pretrained_source(model, spec, cache_dir)
+    if n_outputs is not None and n_outputs != model.n_outputs:  # type: ignore[attr-defined]
+        model.reset_head(n_outputs)  # type: ignore[operator]
     return model
 
 

@@ -74,6 +74,19 @@ class ZooModel:
     architecture_name: ClassVar[str]
     params_model: ClassVar[type[BaseModel]]
     head_name: ClassVar[str] = "final_layer"
+    #: State-dict keys of checkpoints saved by pre-1.0 braindecode -> today's keys (braindecode's
+    #: own name for the table); :meth:`load_state_dict` renames them, as braindecode does.
+    mapping: ClassVar[dict[str, str]] = {}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
+        """``nn.Module.load_state_dict``, reading old braindecode key names (:attr:`mapping`)
+        as today's. A key is renamed only when the model has no key of that name itself."""
+        own = self.state_dict().keys()  # type: ignore[attr-defined]
+        renamed = {
+            (self.mapping[key] if key in self.mapping and key not in own else key): value
+            for key, value in state_dict.items()
+        }
+        return super().load_state_dict(renamed, strict=strict, assign=assign)  # type: ignore[misc]
 
     def get_config(self) -> dict[str, Any]:
         """JSON-safe constructor arguments: ``type(self).from_config(get_config())`` rebuilds
@@ -147,11 +160,15 @@ class ZooModel:
         )
         return model.to(map_location)
 
-    def reset_head(self, n_outputs: int) -> None:
+    def reset_head(self, n_outputs: int, classes: list[str] | None = None) -> None:
         """Replace the final layer by a freshly initialised one with ``n_outputs`` outputs
-        (the body is kept: fine-tune on a new label set)."""
+        (the body is kept: fine-tune on a new label set). The old class names no longer
+        describe the outputs: ``classes`` names the new ones, else they are cleared (and the
+        model is no longer its variant's pinned pretrained weights)."""
         if isinstance(n_outputs, bool) or not isinstance(n_outputs, int) or n_outputs < 1:
             raise ValueError(f"n_outputs must be a positive int, got {n_outputs!r}.")
+        if classes is not None and (len(classes) != n_outputs or not all(isinstance(c, str) for c in classes)):
+            raise ValueError(f"classes must be {n_outputs} class names (one per output), got {classes!r}.")
         old = getattr(self, self.head_name)
         reference = next(old.parameters())
         new = self.new_head(n_outputs)
@@ -161,6 +178,10 @@ class ZooModel:
         params = getattr(self, "eegzoo_params", None)
         if params is not None:
             self.eegzoo_params = params.model_copy(update={"n_outputs": n_outputs})
+        self.eegzoo_classes = list(classes) if classes is not None else None
+        spec = getattr(self, "eegzoo_spec", None)
+        if spec is not None and spec.pretrained is not None:  # the pinned weights' head is gone
+            self.eegzoo_spec = spec.model_copy(update={"pretrained": None})
 
     def new_head(self, n_outputs: int) -> nn.Module:
         """A freshly initialised final layer with ``n_outputs`` outputs (for :meth:`reset_head`);

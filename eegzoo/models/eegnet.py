@@ -68,6 +68,10 @@ class EEGNet(SignalModel, nn.Module):
     """
 
     architecture_name = "eegnet"
+    mapping = {  # pre-1.0 braindecode checkpoints
+        "conv_classifier.weight": "final_layer.conv_classifier.weight",
+        "conv_classifier.bias": "final_layer.conv_classifier.bias",
+    }
     params_model = EEGNetParams
 
     def __init__(
@@ -209,14 +213,17 @@ class EEGNet(SignalModel, nn.Module):
         temporal = self.conv_temporal.weight[:, 0, 0]  # (F1, K)
         if bn.training:
             mean, var = filtered_moments(x, temporal, self.kernel_length // 2)
-            self._update_running_stats(bn, mean, var, self._values_per_filter(x))
+            self._update_running_stats(mean, var, self._values_per_filter(x))
         else:
-            mean, var = bn.running_mean, bn.running_var
+            running_mean, running_var = bn.running_mean, bn.running_var
+            assert running_mean is not None and running_var is not None  # track_running_stats (see _body)
+            mean, var = running_mean, running_var
         scale = torch.rsqrt(var + bn.eps)
         shift = -mean * scale
-        if bn.weight is not None:
-            scale, shift = scale * bn.weight, shift * bn.weight + bn.bias
-        spatial = self.conv_spatial.weight[:, 0, :, 0]  # (F1 * D, n_chans)
+        weight, bias = bn.weight, bn.bias
+        if weight is not None and bias is not None:
+            scale, shift = scale * weight, shift * weight + bias
+        spatial = self.conv_spatial.constrained_weight()[:, 0, :, 0]  # (F1 * D, n_chans)
         kernels = (temporal * scale[:, None]).repeat_interleave(self.D, dim=0)
         bias = shift.repeat_interleave(self.D) * spatial.sum(1)
         mixed = torch.matmul(spatial, x)  # (B, F1 * D, T)
@@ -229,15 +236,18 @@ class EEGNet(SignalModel, nn.Module):
         n_out = x.shape[-1] + 2 * (self.kernel_length // 2) - self.kernel_length + 1
         return x.numel() // x.shape[-1] * n_out
 
-    @staticmethod
-    @torch.no_grad()
-    def _update_running_stats(bn: nn.BatchNorm2d, mean: torch.Tensor, var: torch.Tensor, count: int) -> None:
-        """What ``nn.BatchNorm2d`` does to its running statistics in training mode
-        (unbiased variance; ``momentum=None``: cumulative average)."""
-        bn.num_batches_tracked.add_(1)
-        factor = 1.0 / float(bn.num_batches_tracked) if bn.momentum is None else bn.momentum
-        bn.running_mean.mul_(1 - factor).add_(mean.detach(), alpha=factor)
-        bn.running_var.mul_(1 - factor).add_(var.detach() * (count / (count - 1)), alpha=factor)
+    def _update_running_stats(self, mean: torch.Tensor, var: torch.Tensor, count: int) -> None:
+        """What ``nn.BatchNorm2d`` does to the temporal batch norm's running statistics in
+        training mode (unbiased variance; ``momentum=None``: cumulative average)."""
+        bn = self.bnorm_temporal
+        tracked, running_mean, running_var = bn.num_batches_tracked, bn.running_mean, bn.running_var
+        assert tracked is not None and running_mean is not None and running_var is not None
+        with torch.no_grad():
+            tracked.add_(1)
+            momentum = bn.momentum
+            factor = 1.0 / float(tracked) if momentum is None else momentum
+            running_mean.mul_(1 - factor).add_(mean.detach(), alpha=factor)
+            running_var.mul_(1 - factor).add_(var.detach() * (count / (count - 1)), alpha=factor)
 
     def _body(self, x: torch.Tensor) -> torch.Tensor:
         bn = self.bnorm_temporal
@@ -259,7 +269,7 @@ class EEGNet(SignalModel, nn.Module):
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Everything before the classifier: ``(B, C, T) -> (B, F2, 1, T_out)``."""
-        self._check_input(x, self.n_times, self.n_times if self.final_layer_with_constraint else None)
+        self.check_input(x, self.n_times, self.n_times if self.final_layer_with_constraint else None)
         return self._body(x)
 
     def forward_head(self, features: torch.Tensor) -> torch.Tensor:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from typing import Any, Mapping
 
 import torch
@@ -13,8 +15,9 @@ from eegzoo.blocks.filter_bank import _FILTER_KWARGS, BandsArg, FilterBank
 from eegzoo.blocks.max_norm import MaxNormLinear
 from eegzoo.blocks.spectral_spatial import spectral_bandwise_filter
 from eegzoo.blocks.var_pool import VarPool
+from eegzoo.core.errors import UnsupportedOptionError
 from eegzoo.core.jsonsafe import json_safe
-from eegzoo.core.signal import resolve_signal_params
+from eegzoo.core.signal import PaddingWarning, resolve_signal_params
 from eegzoo.models.arguments import activation_path, positive_int, positive_number, resolve_activation
 from eegzoo.models.signal_model import SignalModel
 from eegzoo.specs.fbcnet import TEMPORAL_LAYERS, FBCNetParams, check_fbcnet_window
@@ -107,7 +110,7 @@ class FBCNet(SignalModel, nn.Module):
         positive_number("linear_max_norm", linear_max_norm)
         positive_number("cnn_max_norm", cnn_max_norm)
         if temporal_layer not in TEMPORAL_LAYERS:
-            raise ValueError(f"temporal_layer must be one of {', '.join(TEMPORAL_LAYERS)}, got {temporal_layer!r}.")
+            raise UnsupportedOptionError(f"temporal_layer must be one of {', '.join(TEMPORAL_LAYERS)}, got {temporal_layer!r}.")
         if n_dim not in (3, -1):
             raise ValueError(
                 f"n_dim={n_dim!r}: the statistic must be taken over the samples of each window, "
@@ -131,13 +134,24 @@ class FBCNet(SignalModel, nn.Module):
         self.filter_parameters = filter_parameters
         self.fused = fused
         self.n_times_padded = self.window * stride_factor
+        if self.n_times_padded != signal.n_times:
+            warnings.warn(
+                f"n_times={signal.n_times} is not a multiple of stride_factor={stride_factor}: "
+                f"Input will be padded with {self.n_times_padded - signal.n_times} zeros to "
+                f"{self.n_times_padded} samples.",
+                PaddingWarning,
+                stacklevel=2,
+            )
 
         # Submodule names and creation order follow braindecode (interchangeable
         # state_dicts, same-seed initialisation).
-        self.spectral_filtering = FilterBank(sfreq=signal.sfreq, bands=n_bands, verbose=False, **filter_parameters)
+        self.spectral_filtering = FilterBank(
+            sfreq=signal.sfreq, bands=n_bands, verbose=False, n_chans=signal.n_chans, **filter_parameters
+        )
         self.n_bands = self.spectral_filtering.n_bands
         self.bands = self.spectral_filtering.bands
         self.n_maps = self.n_bands * n_filters_spat
+        self.chunk_bytes = _CHUNK_BYTES
         self.spatial_conv = nn.Sequential(
             DepthwiseSpatialConv(self.n_bands, self.n_chans, n_filters_spat, bias=True, max_norm=cnn_max_norm),
             nn.BatchNorm1d(self.n_maps),
@@ -165,9 +179,15 @@ class FBCNet(SignalModel, nn.Module):
 
     def filter_mix_normalise(self, x: torch.Tensor) -> torch.Tensor:
         """Filter bank + band-wise spatial filters + batch norm: ``(B, C, T) -> (B, n_maps, T)``."""
+        if torch.jit.is_scripting() or not (self.fused and self.spectral_filtering.is_fir):
+            # the layers one by one (TorchScript runs these; the fused paths are eager-only)
+            return self.spatial_conv[1](self.spatial_conv[0](self.spectral_filtering(x)).squeeze(2))
+        return self._fused_filter_mix_normalise(x)
+
+    @torch.jit.unused
+    def _fused_filter_mix_normalise(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`filter_mix_normalise` from one rFFT of the input (FIR banks)."""
         conv, bn = self.spatial_conv[0], self.spatial_conv[1]
-        if not (self.fused and self.spectral_filtering.is_fir):
-            return bn(conv(self.spectral_filtering(x)).squeeze(2))
         if bn.training or not bn.track_running_stats:
             return bn(spectral_bandwise_filter(x, self.spectral_filtering, conv.weight, conv.bias))
         weight, bias = self._folded_spatial()
@@ -189,11 +209,11 @@ class FBCNet(SignalModel, nn.Module):
         traced = torch.jit.is_tracing() or torch.jit.is_scripting() or torch.compiler.is_compiling()
         if traced or (bn.training or not bn.track_running_stats):
             return x.shape[0]
-        return max(1, _CHUNK_BYTES // (self.n_maps * x.shape[-1] * x.element_size()))
+        return max(1, self.chunk_bytes // (self.n_maps * x.shape[-1] * x.element_size()))
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Everything before the linear layer: ``(B, C, T) -> (B, n_maps * stride_factor)``."""
-        self._check_input(x, self.n_times, self.n_times)
+        self.check_input(x, self.n_times, self.n_times)
         step = self._chunk_size(x)
         if step >= x.shape[0]:
             return self._statistics(self.filter_mix_normalise(x))

@@ -3,6 +3,7 @@ braindecode 1.8.x's ``ShallowFBCSPNet``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -62,6 +63,14 @@ class ShallowFBCSPNet(SignalModel, nn.Module):
     """
 
     architecture_name = "shallowfbcspnet"
+    mapping = {  # pre-1.0 braindecode checkpoints
+        "conv_time.weight": "conv_time_spat.conv_time.weight",
+        "conv_spat.weight": "conv_time_spat.conv_spat.weight",
+        "conv_time.bias": "conv_time_spat.conv_time.bias",
+        "conv_spat.bias": "conv_time_spat.conv_spat.bias",
+        "conv_classifier.weight": "final_layer.conv_classifier.weight",
+        "conv_classifier.bias": "final_layer.conv_classifier.bias",
+    }
     params_model = ShallowFBCSPNetParams
 
     def __init__(
@@ -75,9 +84,9 @@ class ShallowFBCSPNet(SignalModel, nn.Module):
         pool_time_length: int = 75,
         pool_time_stride: int = 15,
         final_conv_length: str | int = "auto",
-        conv_nonlin: Any = Square,
+        conv_nonlin: type[nn.Module] | Callable | str = Square,
         pool_mode: str = "mean",
-        activation_pool_nonlin: Any = SafeLog,
+        activation_pool_nonlin: type[nn.Module] | Callable | str = SafeLog,
         split_first_layer: bool = True,
         batch_norm: bool = True,
         batch_norm_alpha: float = 0.1,
@@ -161,13 +170,13 @@ class ShallowFBCSPNet(SignalModel, nn.Module):
     # ------------------------------------------------------------------ forward
     def first_layer(self, x: torch.Tensor) -> torch.Tensor:
         """Temporal (+ spatial) convolution: ``(B, C, T) -> (B, n_filters, T - L + 1)``."""
-        if self.split_first_layer:
+        if hasattr(self, "conv_time_spat"):  # split_first_layer (a static check for TorchScript)
             return self.conv_time_spat(x)
         return self.conv_time(x.unsqueeze(-1)).squeeze(-1)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Everything before the classifier: ``(B, C, T) -> (B, n_filters, n_pooled)``."""
-        self._check_input(x, self.n_times, None)
+        self.check_input(x, self.n_times, None)
         x = self.first_layer(x)
         if self.batch_norm:
             x = self.bnorm(x)
