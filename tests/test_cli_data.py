@@ -90,7 +90,7 @@ def test_cli_overrides_channels_window_rate_and_classes(recording_file, tmp_path
     assert json.loads(capsys.readouterr().out)["classes"] == ["771", "769"]
     assert cli_main(["train", "fblightconvnet", "--data", str(recording_file), "--out", str(tmp_path / "x"),
                      "--classes", "769,999"]) == 2
-    assert "--classes ['999'] are not event names of the data (768, 769, 770, 771)" in capsys.readouterr().err
+    assert "--classes ['999'] are not event names of the data, which has '768' (18), '769' (6), '770' (6), '771' (6)." in capsys.readouterr().err
     assert cli_main(["train", "fblightconvnet", "--data", str(recording_file), "--out", str(tmp_path / "x"),
                      "--classes", "769,770", "--channels", "C3,T7"]) == 2
     assert "lack 1 channel(s) the model expects: T7" in capsys.readouterr().err

@@ -128,6 +128,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     try:
         selection = Selection(
             channels=_comma_names(args.channels), classes=_comma_names(args.classes), tmin=args.tmin, tmax=args.tmax, sfreq=args.sfreq,
+            reject_by_annotation=args.reject_by_annotation,
         )
         _, history, metrics = train_run(
             args.name, args.data, args.out, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
@@ -137,7 +138,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"\ninterrupted: the best checkpoint so far (if any) is in {args.out}/", file=sys.stderr)
         return 130
-    print(f"best epoch {history.best_epoch}: test accuracy {metrics['accuracy']:.3f}, "
+    which = ("validation accuracy (the early-stopping split: optimistic; pass --test-data for a test accuracy)"
+             if metrics.get("validation_only") else "test accuracy")
+    print(f"best epoch {history.best_epoch}: {which} {metrics['accuracy']:.3f}, "
           f"Cohen's kappa {metrics['kappa']:.3f}; model, card and plots in {args.out}/")
     return 0
 
@@ -361,8 +364,11 @@ def build_parser() -> argparse.ArgumentParser:
                            "'769,770,771,772' (default: all event names, by event code)")
             p.add_argument("--tmin", type=float, default=None, help="window start relative to the event in s (default 0)")
             p.add_argument("--tmax", type=float, default=None, help="window end relative to the event in s, inclusive as in "
-                           "mne.Epochs (default: the trials' annotated duration, else the model's window)")
-            p.add_argument("--sfreq", type=float, default=None, help="resample the data to this rate in Hz (default: the data's)")
+                           "mne.Epochs (default: the trials' annotated duration; required when they have none)")
+            p.add_argument("--sfreq", type=float, default=None, help="resample the data to this rate in Hz, below the data's "
+                           "(default: the data's)")
+            p.add_argument("--reject-by-annotation", action="store_true", help="drop trials that overlap BAD_* annotations "
+                           "(default: keep them; either way they are counted and reported)")
             p.set_defaults(func=_cmd_train)
         else:
             p.add_argument("dir", help="a folder written by eegzoo train / save_pretrained")

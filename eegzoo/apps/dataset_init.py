@@ -23,14 +23,12 @@ import numpy as np
 from eegzoo.core.errors import DatasetError
 from eegzoo.core.files import atomic_write_text
 from eegzoo.data.datasets import EPOCHS_SUFFIXES, load_dataset, read_any
-from eegzoo.data.events import event_name, normalise_annotations
+from eegzoo.data.events import NOT_TRIALS, event_name, normalise_annotations
 from eegzoo.data.fetch import sha256_of
 from eegzoo.specs.dataset import UNIT_TO_VOLTS, DatasetSpec
 
 #: Extensions of recordings (the files a reader opens; companions are found from them).
 RECORDING_EXTENSIONS = (".vhdr", ".set", ".bdf", ".edf", ".gdf", ".fif", ".cnt", ".fif.gz")
-#: Annotations that never mark trials.
-NOT_EVENTS = re.compile(r"^(bad|edge|boundary)", re.IGNORECASE)
 MIN_TRIALS = 5  # an event seen fewer times is commented out (k-fold needs trials of each class in each fold)
 
 
@@ -150,7 +148,7 @@ def init_spec(path: str | os.PathLike, name: str, tmin: float, tmax: float, out:
         if isinstance(data, mne.io.BaseRaw):
             normalise_annotations(data)
             stims = [n for n, t in zip(data.ch_names, data.get_channel_types()) if t == "stim"]
-            described = [d for d in data.annotations.description if not NOT_EVENTS.match(d)]
+            described = [d for d in data.annotations.description if not NOT_TRIALS.match(d)]
             if not described and stims:
                 stim_channel = stims[0]
                 events = mne.find_events(data, stim_channel=stims[0], shortest_event=1, initial_event=True, verbose="error")

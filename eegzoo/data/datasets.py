@@ -218,8 +218,8 @@ def read_any_raw(path: str | Path, format: str = "auto") -> mne.io.BaseRaw:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             if format == "auto":
-                return mne.io.read_raw(path, preload=True, verbose="error")
-            return getattr(mne.io, _RAW_READERS[format])(path, preload=True, verbose="error")
+                return normalise_annotations(mne.io.read_raw(path, preload=True, verbose="error"))
+            return normalise_annotations(getattr(mne.io, _RAW_READERS[format])(path, preload=True, verbose="error"))
     except (ValueError, TypeError) as err:
         if "read_epochs_eeglab" in str(err):
             raise DatasetError(f"{path.name} is an epoched EEGLAB file: use format = 'eeglab-epochs' (or 'auto').") from None

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from eegzoo.data.events import bad_overlaps, cut_with_report, normalise_annotations
 from eegzoo.data.preparation import expected_input, prepare_epochs, recorded_classes, typical_amplitude
 from eegzoo.specs.input import InputContract
 from eegzoo.specs.model import ModelSpec
@@ -189,10 +190,13 @@ def cut_epochs(
     target: InputContract,
     tmin: float | None = None,
     tmax: float | None = None,
+    reject_by_annotation: bool = False,
 ) -> tuple[mne.Epochs, InputContract]:
     """Epochs around ``events`` for a model expecting ``target``, and the contract to
     prepare them with. ``tmin`` defaults to the recorded window start, else 0; without
-    ``tmax`` one model window is cut (the window then starts at ``tmin``)."""
+    ``tmax`` one model window is cut (the window then starts at ``tmin``). Trials that
+    overlap ``BAD_*`` annotations are kept unless ``reject_by_annotation`` (eegzoo's one
+    default everywhere); either way they are counted in a :class:`TrialsDroppedWarning`."""
     start = float(tmin if tmin is not None else target.tmin if target.tmin is not None else 0.0)
     if tmax is None:
         rate = target.sfreq or raw.info["sfreq"]
@@ -201,8 +205,7 @@ def cut_epochs(
         tmax = start + (target.n_times - 1 if same_rate else target.n_times + 2) / rate
         if target.tmin is None:
             target = target.model_copy(update={"tmin": start, "tmax": None})
-    epochs = mne.Epochs(raw, events, dict(event_id), tmin=start, tmax=tmax, baseline=None, preload=True,
-                        on_missing="ignore", verbose=False)
+    epochs, _ = cut_with_report(raw, events, event_id, start, tmax, reject_by_annotation, "recording", baseline=None)
     return epochs, target
 
 
@@ -215,11 +218,13 @@ def from_raw(
     tmax: float | None = None,
     *,
     classes: Sequence[str] | None = None,
+    reject_by_annotation: bool = False,
     **kwargs: Any,
 ) -> EEGDataset:
     """Cut ``raw`` into epochs around ``events`` (default: from its annotations; only those
     of ``classes`` when given, or of the model's recorded classes) and prepare them with
-    :func:`from_epochs`. ``tmin`` defaults to the model's recorded window start, else 0;
+    :func:`from_epochs`. Trials overlapping ``BAD_*`` annotations are kept unless
+    ``reject_by_annotation``; either way they are counted (``info["events"]``) and reported. ``tmin`` defaults to the model's recorded window start, else 0;
     ``tmax`` to one model window after ``tmin``. The dataset's ``info["events"]`` says which
     events were used and which ignored."""
     target = expected_input(model_or_spec)
@@ -227,19 +232,25 @@ def from_raw(
     events, event_id, ignored = select_events(raw, events, event_id, wanted)
     if not len(events):
         raise ValueError(f"No events of the classes {list(wanted or [])} in the recording.")
-    epochs, target = cut_epochs(raw, events, event_id, target, tmin, tmax)
+    epochs, target = cut_epochs(raw, events, event_id, target, tmin, tmax, reject_by_annotation)
     data = _dataset(epochs, target, recorded_classes(model_or_spec), classes=classes, **kwargs)
     dropped = len(events) - len(epochs)
     if ignored:
         data.info["events"]["ignored"] = {**ignored, **data.info["events"]["ignored"]}
     if dropped:
         data.info["events"]["dropped (window outside the recording or in a BAD segment)"] = dropped
+    stop = epochs.tmax
+    overlapping = int(bad_overlaps(raw, epochs.events, epochs.tmin, stop).sum()) if not reject_by_annotation else 0
+    if overlapping:
+        data.info["events"]["kept although overlapping BAD_* annotations"] = overlapping
     return data
 
 
 def read_raw(path: str | os.PathLike, **kwargs: Any) -> mne.io.BaseRaw:
-    """Read GDF/EDF/BDF/FIF/BrainVision (anything ``mne.io.read_raw`` knows), preloaded."""
-    return mne.io.read_raw(path, preload=True, verbose=False, **kwargs)
+    """Read GDF/EDF/BDF/FIF/BrainVision/EEGLAB (anything ``mne.io.read_raw`` knows),
+    preloaded, with BrainVision's ``Comment/face`` annotations named ``face`` as EEGLAB and
+    other formats name them (see :func:`eegzoo.data.events.normalise_annotations`)."""
+    return normalise_annotations(mne.io.read_raw(path, preload=True, verbose=False, **kwargs))
 
 
 def moabb_dataset(name: str = "BNCI2014_001", subjects: Sequence[int] | None = None) -> dict[int, dict[str, mne.io.BaseRaw]]:

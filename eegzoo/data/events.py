@@ -26,6 +26,10 @@ BRAINVISION_TYPES = ("Stimulus", "Response", "Comment", "Marker", "New Segment",
 _PREFIX = re.compile(r"^(?:%s)/" % "|".join(re.escape(t) for t in BRAINVISION_TYPES))
 
 
+#: Annotations that never mark trials (mne's BAD_/EDGE segments, EEGLAB's boundary events).
+NOT_TRIALS = re.compile(r"^(bad|edge|boundary)", re.IGNORECASE)
+
+
 class TrialsDroppedWarning(RuntimeWarning):
     """Trials were left out (a window outside the recording, or BAD_* annotations with
     ``reject_by_annotation``), or kept although they overlap BAD_* annotations; the message

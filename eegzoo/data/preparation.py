@@ -215,6 +215,14 @@ def prepare_epochs(
                 f"The data are sampled at {epochs.info['sfreq']:g} Hz but the model expects "
                 f"sfreq={target.sfreq:g} Hz: pass resample=True or resample the data."
             )
+        if target.sfreq > epochs.info["sfreq"]:
+            warnings.warn(
+                f"The data are sampled at {epochs.info['sfreq']:g} Hz, below the model's {target.sfreq:g} Hz: they are "
+                "upsampled, which adds no information above their Nyquist frequency "
+                f"({epochs.info['sfreq'] / 2:g} Hz); the model may rely on content these data do not have.",
+                InputContractWarning,
+                stacklevel=caller_stacklevel(),
+            )
         epochs.resample(target.sfreq, verbose=False)
     rate = float(epochs.info["sfreq"])
     data, tmin, n_real = _window(epochs.get_data(copy=True), float(epochs.tmin), rate, target, length)

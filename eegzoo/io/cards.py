@@ -36,7 +36,24 @@ BRAINDECODE_BIBTEX = """@article{schirrmeister2017deep,
   doi     = {10.1002/hbm.23730}
 }"""
 
-_SPDX_TO_HUB = {"BSD-3-Clause": "bsd-3-clause", "MIT": "mit", "Apache-2.0": "apache-2.0", "CC-BY-4.0": "cc-by-4.0"}
+_SPDX_TO_HUB = {"BSD-3-Clause": "bsd-3-clause", "MIT": "mit", "Apache-2.0": "apache-2.0", "CC-BY-4.0": "cc-by-4.0",
+                "GPL-3.0-or-later": "gpl-3.0", "GPL-3.0-only": "gpl-3.0", "GPL-3.0": "gpl-3.0", "GPL-2.0-or-later": "gpl-2.0",
+                "GPL-2.0": "gpl-2.0", "CC0-1.0": "cc0-1.0", "CC-BY-SA-4.0": "cc-by-sa-4.0", "CC-BY-NC-4.0": "cc-by-nc-4.0",
+                "CC-BY-NC-SA-4.0": "cc-by-nc-sa-4.0", "ODbL-1.0": "odbl"}
+#: ``details`` keys that describe the training data of saved weights (set by eegzoo train and
+#: the pretraining script): the weights' license and tags follow them, not the architecture's.
+DATA_LICENSE = "data license"
+DATA_PARADIGM = "data paradigm"
+
+
+def data_license_id(text: str) -> str | None:
+    """The Hub license id of a data license stated as ``"<SPDX id>[: note]"``, else None."""
+    head = text.split(":", 1)[0].split(";", 1)[0].split(" (", 1)[0].strip()
+    return _SPDX_TO_HUB.get(head)
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 _TASK_NAMES = {"eeg-classification": "EEG classification", "eeg-regression": "EEG regression"}
 UNTRAINED = "untrained"
 SAVED_WEIGHTS = "model.safetensors"
@@ -140,12 +157,20 @@ def build_model_card(
     if weights == UNTRAINED and measured:
         raise ValueError(f"'{spec.name}' has no pretrained weights, so its registry card cannot carry results.")
 
-    license_id = _SPDX_TO_HUB.get(spec.license)
+    license_text, tags = spec.license, list(spec.tags)
+    if weights == SAVED_WEIGHTS:
+        # trained weights carry their training data's license and paradigm, not the architecture's
+        data_license = (details or {}).get(DATA_LICENSE)
+        license_text = str(data_license) if data_license else (
+            "unknown: the training data's license was not recorded; state it before sharing these weights")
+        paradigm = (details or {}).get(DATA_PARADIGM)
+        tags = [_slug(str(paradigm))] if paradigm else []
+    license_id = data_license_id(license_text) if weights == SAVED_WEIGHTS else _SPDX_TO_HUB.get(license_text)
     data = ModelCardData(
         library_name="eegzoo",
         license=license_id or "other",
-        license_name=None if license_id else spec.license,
-        tags=list(dict.fromkeys(["eeg", "eegzoo", spec.architecture, *spec.tags])),
+        license_name=None if license_id else license_text,
+        tags=list(dict.fromkeys(["eeg", "eegzoo", spec.architecture, *tags])),
         pipeline_tag="other",
         datasets=list(dict.fromkeys(r.dataset for r in measured)) or None,
         metrics=list(dict.fromkeys(r.metric for r in measured)) or None,
@@ -245,7 +270,14 @@ def _body(
     lines += ["## Citation", "", "```bibtex"]
     if spec.citation:
         lines += [spec.citation.strip(), ""]
-    lines += [BRAINDECODE_BIBTEX, "```", "", "## License", "", f"{spec.license}.", ""]
+    lines += [BRAINDECODE_BIBTEX, "```", "", "## License", ""]
+    if weights == SAVED_WEIGHTS:
+        data_license = (details or {}).get(DATA_LICENSE)
+        lines += [f"Weights: {data_license if data_license else 'unknown (the training data’s license was not recorded)'} "
+                  "(the license of the data they were trained on).", "",
+                  f"Architecture and code (eegzoo): {spec.license}.", ""]
+    else:
+        lines += [f"{spec.license}.", ""]
     return "\n".join(lines)
 
 

@@ -176,6 +176,12 @@ def check_labels(model: nn.Module, train: EEGDataset, valid: EEGDataset | None =
     outside ``0 .. n_classes - 1``, a class without training trials, or a validation set
     with other classes. The message says what to change."""
     n_classes = len(train.classes)
+    if n_classes < 2:
+        raise ValueError(
+            f"The training data have {n_classes} class ({', '.join(map(str, train.classes)) or 'none'}): a classifier "
+            "needs at least two, and one trained on a single class scores 1.000 on anything. Select two or more classes "
+            "(from_epochs(..., classes=[...]); CLI: --classes a,b) or check the recording's events."
+        )
     for name, data in (("training", train), ("validation", valid)):
         if data is None or not len(data):
             continue
