@@ -153,6 +153,23 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from eegzoo.apps.predict import predict_file
+
+    rows, summary, path = predict_file(args.model, args.data, args.out, events=_comma_names(args.events),
+                                       reject_by_annotation=args.reject_by_annotation)
+    print(summary)
+    if path is None:
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        for row in rows:
+            writer.writerow(row)
+    else:
+        print(f"wrote {path} ({len(rows) - 1} trials)")
+    return 0
+
+
 def _cmd_datasets_list(args: argparse.Namespace) -> int:
     from eegzoo.registry import dataset_spec, list_datasets
 
@@ -378,7 +395,20 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--subject", type=int, default=1, help="subject of the simulated set or of a dataset")
         p.add_argument("--trials", type=int, default=36, help="simulated trials per class and session")
         p.add_argument("--seed", type=int, default=0)
-    datasets = sub.add_parser("datasets", help="registered real EEG datasets: list, info, fetch")
+    p = sub.add_parser("predict", help="predict every trial of a recording with a trained model (CSV)",
+                       description="MODEL: a folder written by eegzoo train / save_pretrained, a Hub repo id, or a registered "
+                       "model with pretrained weights. The data are prepared as the model's input contract says (channels "
+                       "by name, rate, window, unit); the trials are the events named like the model's classes, or --events.")
+    p.add_argument("model")
+    p.add_argument("--data", required=True, help="a recording (any format mne reads; events from its annotations) or an "
+                   "epochs file (-epo.fif, epoched EEGLAB .set)")
+    p.add_argument("--out", default=None, help="CSV file to write (default: print the rows)")
+    p.add_argument("--events", default=None, help="event names that mark the trials, e.g. 'upright,inverted' "
+                   "(default: the model's class names)")
+    p.add_argument("--reject-by-annotation", action="store_true", help="leave out trials overlapping BAD_* annotations "
+                   "(default: predict them too; either way they are counted)")
+    p.set_defaults(func=_cmd_predict)
+    datasets = sub.add_parser("datasets", help="registered real EEG datasets: list, info, init, hash, fetch")
     dsub = datasets.add_subparsers(dest="datasets_command", required=True)
     p = dsub.add_parser("list", help="list registered datasets")
     p.add_argument("pattern", nargs="?", default="*", help="fnmatch pattern, e.g. 'bnci*'")
