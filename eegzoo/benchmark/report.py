@@ -115,13 +115,13 @@ def plot(rows: Sequence[dict[str, Any]], path: Path) -> Path:
     datasets = list(dict.fromkeys(r["dataset"] for r in rows))
     methods = list(dict.fromkeys(r["method"] for r in rows))
     fig, axes = plt.subplots(1, len(datasets), figsize=(2.2 + 1.6 * len(datasets), 3.6), sharey=True, squeeze=False)
-    colors = plt.get_cmap("tab10")
+    colors = plt.get_cmap("tab20" if len(methods) > 10 else "tab10")
     for ax, dataset in zip(axes[0], datasets):
         mine = {r["method"]: r for r in rows if r["dataset"] == dataset}
         for j, method in enumerate(methods):
             if method in mine:
                 r = mine[method]
-                ax.bar(j, r["accuracy_mean"], yerr=r["accuracy_sd"], color=colors(j % 10), capsize=2,
+                ax.bar(j, r["accuracy_mean"], yerr=r["accuracy_sd"], color=colors(j % colors.N), capsize=2,
                        hatch="" if r["kind"] == "zoo" else "//", label=method)
         chance = next(iter(mine.values()))["chance"]
         ax.axhline(chance, color="k", linestyle="--", linewidth=1)
@@ -135,8 +135,14 @@ def plot(rows: Sequence[dict[str, Any]], path: Path) -> Path:
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
-    out = atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
+    # every method named: as many legend rows as needed, with room kept for them below the
+    # axes, and the saved image grown to whatever the legend takes (bbox_inches="tight")
+    ncol = max(1, min(len(labels), len(datasets) + 1, 4))
+    rows_needed = -(-len(labels) // ncol)
+    legend_height = 0.28 * rows_needed + 0.2  # inches
+    fig.set_figheight(3.6 + legend_height)
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, legend_height / fig.get_figheight(), 1, 1))
+    out = atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png", bbox_inches="tight"))
     plt.close(fig)
     return out

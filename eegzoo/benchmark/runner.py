@@ -174,12 +174,27 @@ def execute(cells: Sequence[Cell], n_jobs: int = -1, backend: str | None = None,
             # longest first, so that the last jobs to finish are short ones
             todo.sort(key=lambda i: -_cost(cells[i]))
             jobs = Parallel(return_as="generator_unordered")(delayed(_indexed)(i, cells[i], threads) for i in todo)
-            for i, result in jobs:
-                results[i] = result
-                done += 1
-                if report:
-                    report(done, len(cells), cells[i], result, False)
+            try:
+                for i, result in jobs:
+                    results[i] = result
+                    done += 1
+                    if report:
+                        report(done, len(cells), cells[i], result, False)
+            except KeyboardInterrupt:
+                raise BenchmarkInterrupted(done, len(cells)) from None
     return [r for r in results if r is not None]
+
+
+class BenchmarkInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a benchmark: every finished cell is already cached, so the same command
+    resumes where it stopped. The message says how far it got."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__(
+            f"benchmark interrupted: {done} of {total} cells are finished and cached; run the same "
+            "command again to resume (cached cells are read back, not recomputed)."
+        )
+        self.done, self.total = done, total
 
 
 def _indexed(i: int, cell: Cell, threads: int) -> tuple[int, dict[str, Any]]:

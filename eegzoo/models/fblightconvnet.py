@@ -278,6 +278,8 @@ class FBLightConvNet(ZooModel, nn.Module):
                 "torch.as_tensor(x, dtype=torch.float32), or use eegzoo.predict(model, data), "
                 "which takes arrays and mne objects."
             )
+        if x.dim() == 4 and x.shape[3] == 1:  # (batch, n_chans, n_times, 1), as braindecode accepts
+            x = x.squeeze(3)
         if not torch.jit.is_tracing():  # a trace records tensors, not these Python-level checks
             self._check_shape(x)
         dtype = self.final_layer.weight.dtype
