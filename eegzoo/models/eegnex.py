@@ -50,6 +50,36 @@ def _update_running_stats(
         running_var.mul_(1 - factor).add_(unbiased, alpha=factor)
 
 
+def _toeplitz(taps: torch.Tensor, n_rows: int, n_cols: int, offset: int) -> torch.Tensor:
+    """``out[..., i, j] = taps[..., j - i + offset]`` where that index is in range, else 0:
+    the matrix of a correlation with ``taps`` (``(..., K)`` -> ``(..., n_rows, n_cols)``)."""
+    n_taps = taps.shape[-1]
+    index = torch.arange(n_cols, device=taps.device)[None, :] - torch.arange(n_rows, device=taps.device)[:, None] + offset
+    index = torch.where((index >= 0) & (index < n_taps), index, torch.full_like(index, n_taps))
+    padded = F.pad(taps, [0, 1])  # index n_taps reads the zero
+    out = torch.index_select(padded, -1, index.flatten())
+    return out.reshape(taps.shape[:-1] + (n_rows, n_cols))
+
+
+def _edge_map(
+    scaled_1: torch.Tensor, w_2: torch.Tensor, shift_1: torch.Tensor, n_in: int, n_out: int, offset: int,
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Block 2's output (before its batch norm) at one edge of the signal as ``(matrix,
+    constant)``: ``(F2, n_out, n_in)`` applied to the edge's ``n_in`` input samples, plus
+    ``(F2, n_out)``. Block 1's ``K - 1`` outputs nearest the edge are ``scaled_1``'s
+    correlation matrix times the input (``offset``: the padding before the first input
+    sample, 0 at the right edge), plus ``shift_1``; block 2 reads them through ``w_2``'s
+    correlation matrix, with zeros beyond the signal."""
+    n_filters, n_taps = scaled_1.shape[0], scaled_1.shape[1]
+    first = _toeplitz(scaled_1, n_taps - 1, n_in, offset)  # (F1, K - 1, n_in)
+    second = _toeplitz(w_2, n_out, n_taps - 1, offset)  # (F2, F1, n_out, K - 1)
+    n_maps = w_2.shape[0]
+    rows = second.permute(0, 2, 1, 3).reshape(n_maps * n_out, n_filters * (n_taps - 1))
+    matrix = (rows @ first.reshape(n_filters * (n_taps - 1), n_in)).reshape(n_maps, n_out, n_in)
+    constant = (second.sum(-1) * shift_1[None, :, None]).sum(1)
+    return matrix, constant
+
+
 class EEGNeX(SignalModel, nn.Module):
     """EEGNeX: two stacked temporal convolutions -> depthwise spatial convolution -> two
     dilated temporal convolutions -> max-norm linear classifier.
@@ -239,39 +269,41 @@ class EEGNeX(SignalModel, nn.Module):
         scale_1 = bn_1.weight * torch.rsqrt(var_1 + eps_1)
         shift_1 = bn_1.bias - mean_1 * scale_1
 
-        # blocks 1-2 per electrode signal, in float64: interior kernel and constant, edge maps
-        w_1d, w_2d = w_1.double(), w_2.double()
-        scale_1d, shift_1d = scale_1.double(), shift_1.double()
-        composite = F.conv1d(F.pad((w_1d * scale_1d[:, None]).unsqueeze(0), [n_taps - 1, n_taps - 1]), w_2d.flip(-1))[0]
-        constant = (w_2d.sum(-1) * shift_1d).sum(-1)  # (F2,)
+        # blocks 1-2 per electrode signal: interior kernel and constant, edge maps (float32
+        # convolutions; the statistics below are exact float64 sums over these operators)
+        n_filters = w_1.shape[0]
+        scaled_1 = w_1 * scale_1[:, None]
+        stacked = _toeplitz(scaled_1, n_taps, 2 * n_taps - 1, 0)  # [f, k, j] = scaled_1[f, j - k]
+        composite = w_2.reshape(w_2.shape[0], -1) @ stacked.reshape(n_filters * n_taps, -1)  # (F2, 2K - 1)
+        constant = (w_2.sum(-1) * shift_1).sum(-1)  # (F2,)
         n_left, n_right = 2 * n_taps - 2 - left, n_taps - 1 + left  # input samples each edge uses
-        edge_left, const_left = self._edge_map(w_1d, w_2d, scale_1d, shift_1d, n_left, left, 0)
-        edge_right, const_right = self._edge_map(w_1d, w_2d, scale_1d, shift_1d, n_right, 0, right)
+        edge_left, const_left = _edge_map(scaled_1, w_2, shift_1, n_left, left, left)
+        edge_right, const_right = _edge_map(scaled_1, w_2, shift_1, n_right, right, 0)
 
         # block 2's batch norm as an affine map per filter
         if bn_2.training:
             mean_2, var_2 = self._block_2_moments(
-                x, composite, constant, edge_left, const_left, edge_right, const_right, n_left, n_right
+                x, composite.double(), constant.double(), edge_left.double(), const_left.double(),
+                edge_right.double(), const_right.double(), n_left, n_right,
             )
             _update_running_stats(bn_2.running_mean, bn_2.running_var, bn_2.num_batches_tracked, momentum_2, mean_2, var_2, n_signals * n_times)
         else:
-            mean_2, var_2 = bn_2.running_mean.double(), bn_2.running_var.double()
-        scale_2 = bn_2.weight.double() * torch.rsqrt(var_2 + eps_2)
-        shift_2 = bn_2.bias.double() - mean_2 * scale_2
+            mean_2, var_2 = bn_2.running_mean, bn_2.running_var
+        scale_2 = bn_2.weight * torch.rsqrt(var_2.to(x.dtype) + eps_2)
+        shift_2 = bn_2.bias - mean_2.to(x.dtype) * scale_2
 
         # spatial filters first, then blocks 1-2 on F3 maps
         spatial = self.block_3[0].constrained_weight()[:, 0, :, 0]  # (F3, C)
         depth = self.depth_multiplier
         mixed = torch.matmul(spatial, x)  # (B, F3, T)
         gain = spatial.sum(1)  # a constant on every electrode becomes gain * constant
-        dtype = x.dtype
-        kernels = (composite * scale_2[:, None]).to(dtype).repeat_interleave(depth, 0)
-        offset = (scale_2 * constant + shift_2).to(dtype).repeat_interleave(depth, 0)
+        kernels = (composite * scale_2[:, None]).repeat_interleave(depth, 0)
+        offset = (scale_2 * constant + shift_2).repeat_interleave(depth, 0)
         inner = fft_correlate(mixed, _zero_first(kernels, n_taps), n_taps // 2) + (gain * offset)[:, None]
-        maps_left = (edge_left * scale_2[:, None, None]).to(dtype).repeat_interleave(depth, 0)  # (F3, left, n_left)
-        maps_right = (edge_right * scale_2[:, None, None]).to(dtype).repeat_interleave(depth, 0)
-        off_left = (const_left * scale_2[:, None] + shift_2[:, None]).to(dtype).repeat_interleave(depth, 0)
-        off_right = (const_right * scale_2[:, None] + shift_2[:, None]).to(dtype).repeat_interleave(depth, 0)
+        maps_left = (edge_left * scale_2[:, None, None]).repeat_interleave(depth, 0)  # (F3, left, n_left)
+        maps_right = (edge_right * scale_2[:, None, None]).repeat_interleave(depth, 0)
+        off_left = (const_left * scale_2[:, None] + shift_2[:, None]).repeat_interleave(depth, 0)
+        off_right = (const_right * scale_2[:, None] + shift_2[:, None]).repeat_interleave(depth, 0)
         out_left = torch.einsum("bme,mte->bmt", mixed[:, :, :n_left], maps_left) + gain[:, None] * off_left
         out_right = torch.einsum("bme,mte->bmt", mixed[:, :, n_times - n_right :], maps_right) + gain[:, None] * off_right
         return torch.cat([out_left, inner, out_right], -1).unsqueeze(2)
@@ -288,23 +320,6 @@ class EEGNeX(SignalModel, nn.Module):
     def _batch_norm_live(self) -> Tuple[float, Optional[float], float, Optional[float]]:
         bn_1, bn_2 = self.block_1[2], self.block_2[1]
         return bn_1.eps, bn_1.momentum, bn_2.eps, bn_2.momentum
-
-    @staticmethod
-    def _edge_map(
-        w_1: torch.Tensor, w_2: torch.Tensor, scale_1: torch.Tensor, shift_1: torch.Tensor,
-        n_in: int, pad_left: int, pad_right: int,
-    ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Block 2's output (before its batch norm) at one edge as ``(matrix, constant)``:
-        ``(F2, n_out, n_in)`` applied to the edge's ``n_in`` input samples, plus
-        ``(F2, n_out)``. ``pad_left``/``pad_right``: the zero padding on the signal's side
-        (the other side of the slice reaches into the signal far enough)."""
-        n_filters, n_taps = w_1.shape[0], w_1.shape[1]
-        impulses = torch.eye(n_in, dtype=w_1.dtype, device=w_1.device).unsqueeze(1)  # (n_in, 1, n_in)
-        filtered = F.conv1d(F.pad(impulses, [pad_left, pad_right]), w_1.unsqueeze(1))  # (n_in, F1, K - 1)
-        matrix = F.conv1d(F.pad(filtered * scale_1[:, None], [pad_left, pad_right]), w_2)  # (n_in, F2, n_out)
-        ones = shift_1[None, :, None].expand(1, n_filters, n_taps - 1)
-        constant = F.conv1d(F.pad(ones, [pad_left, pad_right]), w_2)[0]  # (F2, n_out)
-        return matrix.permute(1, 2, 0), constant
 
     @staticmethod
     def _block_2_moments(
