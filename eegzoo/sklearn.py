@@ -97,6 +97,15 @@ class EEGZooClassifier(ClassifierMixin, BaseEstimator):
         """(trials in volts, labels or None, sfreq, channel names or None)."""
         import mne
 
+        if isinstance(X, (list, tuple)) and X and all(isinstance(e, mne.BaseEpochs) for e in X):
+            # scikit-learn's splitters (cross_val_score, GridSearchCV) index Epochs trial by trial
+            first = X[0].copy().pick("data", exclude="bads")
+            if any(e.ch_names != X[0].ch_names or e.info["sfreq"] != X[0].info["sfreq"] for e in X):
+                raise ValueError("The Epochs in X differ in channels or sampling rate; pass one mne.Epochs.")
+            data = np.concatenate([e.get_data(picks=first.ch_names) for e in X])
+            if y is None:
+                y = np.array([{c: n for n, c in e.event_id.items()}[code] for e in X for code in e.events[:, 2]])
+            return data, np.asarray(y), float(first.info["sfreq"]), list(first.ch_names)
         if isinstance(X, mne.BaseEpochs):
             epochs = X.copy().pick("data", exclude="bads")
             if y is None:
@@ -164,7 +173,9 @@ class EEGZooClassifier(ClassifierMixin, BaseEstimator):
         if ch_names is not None and self.ch_names_ is not None and ch_names != self.ch_names_:
             missing = [c for c in self.ch_names_ if c not in ch_names]
             if missing:
-                raise ValueError(f"X lacks channel(s) {missing} that the model was fitted on.")
+                extra = [c for c in ch_names if c not in self.ch_names_]
+                raise ValueError(f"X lacks channel(s) {missing} that the model was fitted on"
+                                 + (f"; it has {extra} instead" if extra else "") + ".")
             X = X[:, [ch_names.index(c) for c in self.ch_names_]]
         expected = (self.module_.n_chans, self.n_times_)
         if tuple(X.shape[1:]) != expected:
