@@ -12,6 +12,7 @@ from torch import nn
 
 from eegzoo.blocks.fft_correlate import fft_correlate
 from eegzoo.blocks.filtered_moments import filtered_moments
+from eegzoo.blocks.transformer_encoder_layer import TransformerEncoderLayer
 from eegzoo.core.jsonsafe import json_safe
 from eegzoo.core.signal import resolve_signal_params
 from eegzoo.models.arguments import activation_path, positive_int, probability, resolve_activation
@@ -333,70 +334,19 @@ class _PositionalEncoding(nn.Module):
         return self.dropout(x + self.encoding[:, : x.shape[1], :])
 
 
-class _MultiHeadAttention(nn.Module):
-    """Self-attention with separate query/key/value projections (braindecode's
-    ``keys``/``queries``/``values``/``projection`` keys), scaled by ``1/sqrt(head_dim)``,
-    dropout on the attention weights in training."""
-
-    def __init__(self, embed_dim: int, num_heads: int, dropout: float) -> None:
-        super().__init__()
-        self.emb_size = embed_dim
-        self.num_heads = num_heads
-        self.head_dim = embed_dim // num_heads
-        self.keys = nn.Linear(embed_dim, embed_dim)
-        self.queries = nn.Linear(embed_dim, embed_dim)
-        self.values = nn.Linear(embed_dim, embed_dim)
-        self.att_drop = dropout
-        self.projection = nn.Linear(embed_dim, embed_dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        batch, length = x.shape[0], x.shape[1]
-        shape = [batch, length, self.num_heads, self.head_dim]
-        queries = self.queries(x).view(shape).transpose(1, 2)
-        keys = self.keys(x).view(shape).transpose(1, 2)
-        values = self.values(x).view(shape).transpose(1, 2)
-        p = self.att_drop if self.training else 0.0
-        out = F.scaled_dot_product_attention(queries, keys, values, dropout_p=p)
-        return self.projection(out.transpose(1, 2).reshape(batch, length, self.emb_size))
-
-
-class _ResidualAdd(nn.Module):
-    """Post-norm residual: ``layernorm(dropout(module(x)) + x)``."""
-
-    def __init__(self, module: nn.Module, embed_dim: int, drop_prob: float) -> None:
-        super().__init__()
-        self.module = nn.Sequential(module)
-        self.drop = nn.Dropout(drop_prob)
-        self.layernorm = nn.LayerNorm(embed_dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layernorm(self.drop(self.module(x)) + x)
-
-
-class _TransformerEncoderBlock(nn.Module):
-    """Attention then a feed-forward block (``embed_dim -> 4 embed_dim -> embed_dim``), each
-    in a post-norm residual; all dropouts 0.5 (fixed in braindecode)."""
-
-    def __init__(self, embed_dim: int, num_heads: int, activation: type[nn.Module], drop_prob: float = 0.5) -> None:
-        super().__init__()
-        self.attention = _ResidualAdd(_MultiHeadAttention(embed_dim, num_heads, drop_prob), embed_dim, drop_prob)
-        feed_forward = nn.Sequential(
-            nn.Linear(embed_dim, 4 * embed_dim), activation(), nn.Dropout(drop_prob), nn.Linear(4 * embed_dim, embed_dim)
-        )
-        self.feed_forward = _ResidualAdd(feed_forward, embed_dim, drop_prob)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.feed_forward(self.attention(x))
-
-
 class _TransformerEncoder(nn.Module):
-    """``num_layers`` encoder blocks; in eval mode without gradients each runs as one fused
-    operator (torch's ``TransformerEncoderLayer`` fast path: same post-norm layer)."""
+    """``num_layers`` post-norm encoder layers (braindecode's ``trans.layers.<i>.*`` keys;
+    attention, feed-forward and every dropout 0.5, fixed in braindecode). In eval mode
+    without gradients each layer runs as one fused operator (the fast path of torch's
+    ``nn.TransformerEncoderLayer``, which computes the same post-norm layer)."""
 
     def __init__(self, num_heads: int, num_layers: int, embed_dim: int, activation: type[nn.Module]) -> None:
         super().__init__()
         self.layers = nn.Sequential(
-            *[_TransformerEncoderBlock(embed_dim, num_heads, activation) for _ in range(num_layers)]
+            *[
+                TransformerEncoderLayer(embed_dim, num_heads, dropout=0.5, activation=activation, norm_first=False)
+                for _ in range(num_layers)
+            ]
         )
         probe = activation()
         gelu = isinstance(probe, nn.GELU) and probe.approximate == "none"

@@ -28,7 +28,7 @@ def resolve_ctnet_dims(
     if len(missing) >= 2:
         raise ValueError(
             "CTNet needs two of depth_multiplier, n_filters_time and embed_dim (the third is inferred "
-            f"from embed_dim = depth_multiplier * n_filters_time); {' and '.join(missing)} are None."
+            f"from embed_dim = depth_multiplier * n_filters_time); {', '.join(missing[:-1])} and {missing[-1]} are None."
         )
     if depth_multiplier is not None and n_filters_time is not None:
         product = depth_multiplier * n_filters_time
