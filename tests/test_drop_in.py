@@ -5,6 +5,7 @@ and a benchmark interrupted with Ctrl-C saying how to resume."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -13,8 +14,10 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file
 
 import eegzoo
+from conftest import REFERENCE
 from eegzoo.benchmark.runner import BenchmarkInterrupted
 from eegzoo.core.signal import PaddingWarning
 from eegzoo.models import EEGNet, FBCNet, ShallowFBCSPNet
@@ -137,3 +140,32 @@ def test_benchmark_plot_names_every_method(tmp_path):
     assert labels == methods
     image = plt.imread(tmp_path / "results.png")
     assert image.shape[0] > 360  # taller than the plot alone: the legend's rows have room
+
+
+DENSE = json.loads((REFERENCE / "dense" / "configs.json").read_text())["configs"]
+
+
+@pytest.mark.parametrize("name", sorted(DENSE))
+def test_dense_predictions_match_braindecode_cropped_decoding(name):
+    """to_dense_prediction_model() with braindecode's semantics: the same per-crop outputs
+    as braindecode 1.8.1's converted model (fixtures/make_reference_dense.py)."""
+    tensors = load_file(str(REFERENCE / "dense" / f"{name}.safetensors"))
+    model = ShallowFBCSPNet(**DENSE[name])
+    model.load_state_dict({k[3:]: v for k, v in tensors.items() if k.startswith("sd.")})
+    model.eval().to_dense_prediction_model()
+    with torch.no_grad():
+        torch.testing.assert_close(model(tensors["x"]), tensors["dense"], rtol=0, atol=1e-5)
+    n_preds = tensors["dense"].shape[2] - (tensors["x"].shape[2] - model.n_times)
+    assert model.get_output_shape() == (1, model.n_outputs, n_preds)
+    assert model.input_shape == (1, model.n_chans, model.n_times)
+
+
+def test_dense_predictions_refused_where_they_would_be_wrong():
+    with pytest.raises(NotImplementedError, match="FBCNet cannot make dense predictions"):
+        FBCNet(n_chans=3, n_outputs=2, n_times=500, sfreq=250).to_dense_prediction_model()
+    with pytest.raises(ValueError, match=r"axis must be 2, 3 or \(2, 3\)"):
+        ShallowFBCSPNet(n_chans=3, n_outputs=2, n_times=500).to_dense_prediction_model(axis=1)
+    model = ShallowFBCSPNet(n_chans=3, n_outputs=2, n_times=500)
+    model.to_dense_prediction_model()
+    with pytest.raises(ValueError, match="already has dilated layers"):
+        model.to_dense_prediction_model()

@@ -205,6 +205,86 @@ class ZooModel:
             raise ValueError(f"global_pool={global_pool!r}: eegzoo models pool inside the architecture; leave it None.")
         self.reset_head(num_classes)
 
+    # ------------------------------------------------------------------ braindecode's model API
+    #: Whether :meth:`to_dense_prediction_model` applies: the architecture is a stack of
+    #: convolutions and pooling whose strides can become dilations (braindecode's cropped
+    #: decoding: ShallowFBCSPNet, Deep4Net). Architectures set it True when it holds.
+    supports_dense_predictions: ClassVar[bool] = False
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """``(1, n_chans, n_times)``: the shape of one trial (braindecode's property)."""
+        return (1, self.n_chans, self.n_times)  # type: ignore[attr-defined]
+
+    def get_output_shape(self) -> tuple[int, ...]:
+        """Output shape for one trial of :attr:`input_shape` (braindecode's method):
+        ``(1, n_outputs)``, or ``(1, n_outputs, n_preds)`` after
+        :meth:`to_dense_prediction_model`. Computed in eval mode; the mode is restored."""
+        module: nn.Module = self  # type: ignore[assignment]
+        reference = next(module.parameters())
+        was_training = module.training
+        try:
+            module.eval()
+            with torch.inference_mode():
+                return tuple(module(torch.zeros(self.input_shape, dtype=reference.dtype, device=reference.device)).shape)
+        finally:
+            module.train(was_training)
+
+    def to_dense_prediction_model(self, axis: tuple[int, ...] | int = (2, 3)) -> None:
+        """braindecode's cropped decoding, in place: every stride along the time axis becomes
+        1, and every later convolution or max-pooling is dilated by the stride so far, so the
+        model outputs ``(batch, n_outputs, n_preds)``, one prediction per crop of ``n_times``
+        samples in a longer input. ``axis`` names the intermediate axes (2, 3 or both) as in
+        braindecode; eegzoo's 1-D layers have time on axis 2.
+
+        Refused (``NotImplementedError``) for architectures whose layers are not such a
+        stack (filter banks, attention, temporal statistics), and when an average pooling
+        follows a strided layer: it has no dilation, so its dense form would average the
+        wrong samples (braindecode converts it anyway and documents it as not working)."""
+        name = type(self).__name__
+        if not self.supports_dense_predictions:
+            raise NotImplementedError(
+                f"{name} cannot make dense predictions: its layers are not a stack of strided "
+                "convolutions and poolings (supported: ShallowFBCSPNet, Deep4Net). Crop the input "
+                "into windows of n_times samples instead."
+            )
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        if not axes or any(ax not in (2, 3) for ax in axes):
+            raise ValueError(f"axis must be 2, 3 or (2, 3) (intermediate axes), got {axis!r}.")
+        stride_so_far = [1, 1]
+        for module in self.modules():  # type: ignore[attr-defined]
+            if not hasattr(module, "stride"):
+                continue
+            one_d = isinstance(module, (nn.Conv1d, nn.MaxPool1d, nn.AvgPool1d))
+            stride = _pair(module.stride, one_d)
+            if hasattr(module, "dilation"):
+                dilation = _pair(module.dilation, one_d)
+                if dilation != (1, 1):
+                    raise ValueError(f"{name} already has dilated layers: was it converted before?")
+                new = [1, 1]
+                for ax in axes:
+                    new[ax - 2] = stride_so_far[ax - 2]
+                module.dilation = new[0] if one_d else tuple(new)
+            elif any(stride_so_far[ax - 2] > 1 for ax in axes):
+                raise NotImplementedError(
+                    f"{name}: {type(module).__name__} follows a strided layer and has no dilation, "
+                    "so its dense form would be wrong; use pool_mode='max' for cropped decoding."
+                )
+            for i in range(2):
+                stride_so_far[i] *= stride[i]
+            new_stride = list(stride)
+            for ax in axes:
+                new_stride[ax - 2] = 1
+            module.stride = new_stride[0] if one_d else tuple(new_stride)
+
     def _features_and_logits(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         features = self.forward_features(x)  # type: ignore[attr-defined]
         return {"features": features, "logits": self.forward_head(features)}  # type: ignore[attr-defined]
+
+
+def _pair(value: Any, one_d: bool) -> tuple[int, int]:
+    """A layer's stride or dilation as (axis 2, axis 3); 1-D layers have time on axis 2."""
+    if isinstance(value, int):
+        return (value, 1) if one_d else (value, value)
+    value = tuple(value)
+    return (value[0], 1) if len(value) == 1 else (value[0], value[1])

@@ -63,6 +63,7 @@ class ShallowFBCSPNet(SignalModel, nn.Module):
     """
 
     architecture_name = "shallowfbcspnet"
+    supports_dense_predictions = True  # braindecode's cropped decoding (to_dense_prediction_model)
     mapping = {  # pre-1.0 braindecode checkpoints
         "conv_time.weight": "conv_time_spat.conv_time.weight",
         "conv_spat.weight": "conv_time_spat.conv_spat.weight",
