@@ -9,6 +9,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from eegzoo.blocks.fft_correlate import fft_correlate
+from eegzoo.blocks.filter_bank import fast_fft_length
 from eegzoo.blocks.filtered_moments import filtered_moments
 from eegzoo.blocks.grouped_query_attention import GroupedQueryAttention, rotary_tables
 from eegzoo.blocks.max_norm import constrain_max_norm
@@ -49,6 +50,30 @@ def _update_running_stats(
         factor = 1.0 / float(num_batches_tracked.item()) if momentum is None else momentum
         running_mean.mul_(1 - factor).add_(mean.detach(), alpha=factor)
         running_var.mul_(1 - factor).add_(var.detach() * (count / (count - 1)), alpha=factor)
+
+
+def _mix_and_correlate(
+    x: torch.Tensor, spatial: torch.Tensor, kernels: torch.Tensor, padding: int, bias: torch.Tensor
+) -> torch.Tensor:
+    """``fft_correlate(spatial @ x, kernels, padding) + bias``: ``(B, C, T) -> (B, O, T')``,
+    one kernel and one bias per output map. With fewer electrodes than maps the mixing runs
+    on the input's spectrum (rFFTs of ``C`` signals instead of ``O`` maps), the kernels'
+    spectra multiply the mixed spectra and one inverse rFFT gives the maps."""
+    batch, n_chans, n_times = x.shape
+    n_maps, n_taps = kernels.shape
+    if n_chans > n_maps:
+        return fft_correlate(torch.matmul(spatial, x), kernels, padding) + bias[:, None]
+    n_fft = fast_fft_length(n_times + n_taps - 1)
+    n_freqs = n_fft // 2 + 1
+    spectrum = torch.view_as_real(torch.fft.rfft(x, n=n_fft)).reshape(batch, n_chans, 2 * n_freqs)
+    # bmm with the weight broadcast: (B, O, 2F) comes out in place (matmul would transpose)
+    mixed = torch.bmm(spatial.expand(batch, n_maps, n_chans), spectrum)
+    filtered = torch.view_as_complex(mixed.view(batch, n_maps, n_freqs, 2)) * torch.fft.rfft(kernels.flip(-1), n=n_fft)
+    # a constant in time is its sum in the DC bin: the bias costs no pass over the maps
+    filtered[:, :, 0] += bias * n_fft
+    start = n_taps - 1 - padding
+    n_out = n_times + 2 * padding - n_taps + 1
+    return torch.fft.irfft(filtered, n=n_fft)[..., start : start + n_out]
 
 
 class _SwapTimeFeatures(nn.Module):
@@ -186,26 +211,23 @@ class _MultiKernelConvBlock(nn.Module):
         return torch.cat(scales), torch.cat(shifts)
 
     def _fused_spatiotemporal(self, x: torch.Tensor) -> torch.Tensor:
-        """Temporal convs + batch norms + depthwise spatial conv + its batch norm:
+        """Temporal convs + batch norms + depthwise spatial conv (+ its batch norm in eval):
         ``(B, C, T) -> (B, f2, 1, T)``, spatial filters first. Map ``o`` (of temporal
         filter ``f = o // D``) is ``scale_f * h_f * (w_o . x) + shift_f * sum(w_o)``."""
         kernels = self._framed_kernels()
         scale, shift = self._temporal_affine(x, kernels)
-        dw = self.channel_dw_conv[0]
-        spatial = dw.weight[:, 0, :, 0]  # (f2, C)
+        spatial = self.channel_dw_conv[0].weight[:, 0, :, 0]  # (f2, C)
         depth = self.depth_multiplier
         kernels = (kernels * scale[:, None]).repeat_interleave(depth, dim=0)
         bias = shift.repeat_interleave(depth) * spatial.sum(1)
         bn = self.channel_dw_conv[1]
-        if not self.training and bn.track_running_stats:  # fold the spatial batch norm in too
+        fold = not self.training and bn.track_running_stats
+        if fold:  # the spatial batch norm is affine per map too
             out_scale, out_shift = _batch_norm_affine(bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias)
             kernels = kernels * out_scale[:, None]
             bias = bias * out_scale + out_shift
-            mixed = torch.matmul(spatial, x)
-            return (fft_correlate(mixed, kernels, self.frame_padding) + bias[:, None]).unsqueeze(2)
-        mixed = torch.matmul(spatial, x)
-        out = fft_correlate(mixed, kernels, self.frame_padding) + bias[:, None]
-        return bn(out.unsqueeze(2))
+        out = _mix_and_correlate(x, spatial, kernels, self.frame_padding, bias).unsqueeze(2)
+        return out if fold else bn(out)
 
     def _direct_spatiotemporal(self, x: torch.Tensor) -> torch.Tensor:
         """braindecode's operations, one by one: ``(B, C, T) -> (B, f2, 1, T)`` before the activation."""
