@@ -10,6 +10,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from eegzoo.blocks.column_max_norm import ColumnMaxNormLinear
+from eegzoo.blocks.deep_conv_pool import fold_batch_norm
 from eegzoo.blocks.tcn_residual_block import TCNResidualBlock
 from eegzoo.core.jsonsafe import json_safe
 from eegzoo.core.signal import resolve_signal_params
@@ -212,6 +213,33 @@ class _EEGNetTC(nn.Module):
         self.drop2 = nn.Dropout(p=drop_prob)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            return self.forward_train(x)
+        # Eval: each batch norm folded into the convolution before it (one pass less over
+        # the largest map, the F1 x n_chans filtered signals).
+        bn = self.bn1
+        w, b = fold_batch_norm(
+            self.conv1.weight.transpose(2, 3), None, bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps
+        )
+        x = self.activation(F.conv2d(x.unsqueeze(1), w, b, padding=(0, self.kern_length // 2)))
+        bn = self.bn2
+        w, b = fold_batch_norm(
+            self.depthwise_conv.weight.transpose(2, 3), None, bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps
+        )
+        x = self.pool1(self.activation(F.conv2d(x, w, b, groups=self.filter_1)))
+        x = F.conv2d(
+            x, self.separable_conv_depthwise.weight.transpose(2, 3), padding=(0, self.filter_2 // 2),
+            groups=self.filter_2,
+        )
+        bn = self.bn3
+        w, b = fold_batch_norm(
+            self.separable_conv_pointwise.weight, None, bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps
+        )
+        x = self.pool2(self.activation(F.conv2d(x, w, b)))
+        return x[:, :, 0]  # (B, F2, T3)
+
+    def forward_train(self, x: torch.Tensor) -> torch.Tensor:
+        """braindecode's operations one by one (batch statistics, dropout)."""
         x = F.conv2d(x.unsqueeze(1), self.conv1.weight.transpose(2, 3), padding=(0, self.kern_length // 2))
         x = self.activation(self.bn1(x))  # (B, F1, C, T1)
         x = F.conv2d(x, self.depthwise_conv.weight.transpose(2, 3), groups=self.filter_1)
