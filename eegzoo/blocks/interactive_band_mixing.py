@@ -17,7 +17,7 @@ convolutional form.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import List
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -114,12 +114,12 @@ class InteractiveBandMixing(nn.Module):
         start = self.frame_width - 1 - self.origin  # correlation = convolution with the flipped frame
         spectrum = torch.fft.rfft(maps.view(batch, self.n_branches, self.n_filters, n_times), n=n_fft)
         frame = self.kernel_frame().to(maps.dtype)
-        norms = [branch[1] for branch in self.temporal_convs]
-        if not self.training and all(bn.track_running_stats for bn in norms):
+        if not self.training and self._running_statistics():
             scales: List[torch.Tensor] = []
             shift = torch.zeros(self.n_filters, dtype=maps.dtype, device=maps.device)
-            for bn in norms:
-                scale, offset = _batch_norm_affine(bn)
+            for branch in self.temporal_convs:
+                bn = branch[1]
+                scale, offset = batch_norm_affine(bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps)
                 scales.append(scale)
                 shift = shift + offset
             frame = frame * torch.stack(scales).to(maps.dtype)[:, :, None]
@@ -130,21 +130,32 @@ class InteractiveBandMixing(nn.Module):
         kernels = torch.fft.rfft(frame.flip(-1), n=n_fft)
         filtered = torch.fft.irfft(spectrum * kernels, n=n_fft)[..., start : start + n_times]  # (B, G, F, T)
         out = torch.zeros(0)
-        for i, bn in enumerate(norms):
-            y = bn(filtered[:, i])
+        for i, branch in enumerate(self.temporal_convs):
+            y = branch[1](filtered[:, i])
             out = y if i == 0 else out + y
         return out
 
+    def _running_statistics(self) -> bool:
+        """Every temporal batch norm normalises with running statistics (eval mode)."""
+        for branch in self.temporal_convs:
+            if not branch[1].track_running_stats:
+                return False
+        return True
 
-def _batch_norm_affine(bn: nn.BatchNorm1d) -> tuple[torch.Tensor, torch.Tensor]:
+
+def batch_norm_affine(
+    running_mean: Optional[torch.Tensor],
+    running_var: Optional[torch.Tensor],
+    weight: Optional[torch.Tensor],
+    bias: Optional[torch.Tensor],
+    eps: float,
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """Eval-mode batch norm as ``scale * x + shift`` per channel."""
-    running_var = bn.running_var
-    running_mean = bn.running_mean
     assert running_var is not None and running_mean is not None
-    scale = torch.rsqrt(running_var + bn.eps)
-    if bn.weight is not None:
-        scale = scale * bn.weight
+    scale = torch.rsqrt(running_var + eps)
+    if weight is not None:
+        scale = scale * weight
     shift = -running_mean * scale
-    if bn.bias is not None:
-        shift = shift + bn.bias
+    if bias is not None:
+        shift = shift + bias
     return scale, shift

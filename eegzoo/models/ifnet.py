@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, List, Mapping
+from typing import Any, List, Mapping, Optional
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from eegzoo.blocks.filter_bank import _FILTER_KWARGS, BandsArg, FilterBank, FrozenFilterBank
-from eegzoo.blocks.interactive_band_mixing import InteractiveBandMixing, _batch_norm_affine
+from eegzoo.blocks.interactive_band_mixing import InteractiveBandMixing, batch_norm_affine
 from eegzoo.blocks.max_norm import MaxNormLinear
 from eegzoo.blocks.spectral_spatial import spectral_bandwise_filter
 from eegzoo.core.jsonsafe import json_safe
@@ -116,6 +116,7 @@ class IFNet(SignalModel, nn.Module):
         self.verbose = verbose
         self.filter_parameters = filter_parameters
         self.fused = fused
+        self.power_min, self.power_max = float(POWER_CLAMP[0]), float(POWER_CLAMP[1])
         self.window = -(-self.n_times // stride_factor)
         self.n_times_padded = self.window * stride_factor
 
@@ -159,9 +160,20 @@ class IFNet(SignalModel, nn.Module):
         bn = block.spatial_bn
         weight = block.spatial_conv.weight
         if bn.training or not bn.track_running_stats:
-            return bn(spectral_bandwise_filter(x, self.spectral_filtering, weight))
-        scale, shift = _batch_norm_affine(bn)
-        return spectral_bandwise_filter(x, self.spectral_filtering, weight * scale[:, None, None], shift)
+            return bn(self._filter_and_mix(x, weight, None))
+        scale, shift = batch_norm_affine(bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps)
+        return self._filter_and_mix(x, weight * scale[:, None, None], shift)
+
+    def _filter_and_mix(self, x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
+        if torch.jit.is_scripting():  # the bank's cached spectra are eager-only
+            bands = self.spectral_filtering(x)  # (B, nb, C, T)
+            maps = torch.matmul(weight.view(1, self.n_bands, -1, self.n_chans), bands).flatten(1, 2)
+            return maps if bias is None else maps + bias[:, None]
+        return self._fused_filter_and_mix(x, weight, bias)
+
+    @torch.jit.unused
+    def _fused_filter_and_mix(self, x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
+        return spectral_bandwise_filter(x, self.spectral_filtering, weight, bias)
 
     def band_sum(self, x: torch.Tensor) -> torch.Tensor:
         """Everything up to the activation: ``(B, C, T) -> (B, n_filters_spat, T)``."""
@@ -176,7 +188,7 @@ class IFNet(SignalModel, nn.Module):
         if self.n_times_padded != self.n_times:
             maps = F.pad(maps, (0, self.n_times_padded - self.n_times))
         windows = maps.view(maps.shape[0], maps.shape[1], self.stride_factor, self.window)
-        return torch.log(torch.clamp(torch.mean(windows * windows, dim=-1), POWER_CLAMP[0], POWER_CLAMP[1]))
+        return torch.log(torch.clamp(torch.mean(windows * windows, dim=-1), self.power_min, self.power_max))
 
     def _powers(self, x: torch.Tensor) -> torch.Tensor:
         return self.log_power(self.feature_block.inter_frequency(self.band_sum(x)))
@@ -272,18 +284,20 @@ class InferenceIFNet(nn.Module):
         self.stride_factor: int = model.stride_factor
         self.window: int = model.window
         self.pad_end: int = model.n_times_padded - model.n_times
+        self.power_min: float = model.power_min
+        self.power_max: float = model.power_max
         self.origin: int = block.origin
         self.right: int = block.frame_width - 1 - block.origin
         self.bank = FrozenFilterBank(bank)
         with torch.no_grad():
-            scale, shift = _batch_norm_affine(block.spatial_bn)
+            scale, shift = _affine(block.spatial_bn)
             self.register_buffer("spatial", (block.spatial_conv.weight * scale[:, None, None]).detach().clone())
             self.register_buffer("spatial_bias", shift.detach().clone())
             frame = block.kernel_frame()  # (G, F, W)
             shifts = torch.zeros(self.n_filters)
             scales: List[torch.Tensor] = []
             for branch in block.temporal_convs:
-                s, b = _batch_norm_affine(branch[1])
+                s, b = _affine(branch[1])
                 scales.append(s)
                 shifts = shifts + b
             frame = frame * torch.stack(scales)[:, :, None]
@@ -311,5 +325,9 @@ class InferenceIFNet(nn.Module):
         if self.pad_end > 0:
             y = F.pad(y, (0, self.pad_end))
         windows = y.reshape(batch, self.n_filters, self.stride_factor, self.window)
-        power = torch.clamp(torch.mean(windows * windows, dim=-1), POWER_CLAMP[0], POWER_CLAMP[1])
+        power = torch.clamp(torch.mean(windows * windows, dim=-1), self.power_min, self.power_max)
         return self.classifier(torch.log(power).flatten(1))
+
+
+def _affine(bn: nn.BatchNorm1d) -> tuple[torch.Tensor, torch.Tensor]:
+    return batch_norm_affine(bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps)
