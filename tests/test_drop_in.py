@@ -17,7 +17,7 @@ import torch
 from safetensors.torch import load_file
 
 import eegzoo
-from conftest import REFERENCE
+from conftest import FIXTURES, REFERENCE
 from eegzoo.benchmark.runner import BenchmarkInterrupted
 from eegzoo.core.signal import PaddingWarning
 from eegzoo.models import EEGNet, FBCNet, ShallowFBCSPNet
@@ -169,3 +169,26 @@ def test_dense_predictions_refused_where_they_would_be_wrong():
     model.to_dense_prediction_model()
     with pytest.raises(ValueError, match="already has dilated layers"):
         model.to_dense_prediction_model()
+
+
+def test_eegnet_folder_keeps_config_json_to_what_braindecode_accepts(tmp_path):
+    """braindecode's EEGNet.from_pretrained hands every config.json key to its constructor and
+    refuses unknown ones: eegzoo's EEGNet folder keeps config.json to braindecode's arguments
+    (those of a folder braindecode wrote) and its own record in eegzoo.json."""
+    braindecode_keys = set(json.loads((FIXTURES / "braindecode_hub_eegnet" / "config.json").read_text()))
+    model = EEGNet(n_chans=3, n_outputs=2, n_times=500, fused=True)
+    model.eegzoo_classes = ["left", "right"]
+    model.save_pretrained(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    sidecar = json.loads((tmp_path / "m" / "eegzoo.json").read_text())
+    assert set(config) <= braindecode_keys - {"braindecode_version"}
+    assert sidecar["eegzoo"]["classes"] == ["left", "right"] and sidecar["architecture"] == "eegnet"
+    loaded = eegzoo.from_pretrained(tmp_path / "m")
+    assert isinstance(loaded, EEGNet) and loaded.eegzoo_classes == ["left", "right"]
+    (tmp_path / "m" / "eegzoo.json").write_text(json.dumps({**sidecar, "F1": 4}))
+    with pytest.raises(Exception, match=r"eegzoo.json and config.json both set \['F1'\]"):
+        eegzoo.from_pretrained(tmp_path / "m")
+    # an architecture whose braindecode twin ignores unknown keys keeps one config.json
+    FBCNet(n_chans=3, n_outputs=2, n_times=500, sfreq=250).save_pretrained(tmp_path / "m")
+    assert not (tmp_path / "m" / "eegzoo.json").exists()
+    assert "eegzoo" in json.loads((tmp_path / "m" / "config.json").read_text())

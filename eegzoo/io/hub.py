@@ -66,7 +66,10 @@ CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 BRAINDECODE_BIN = "pytorch_model.bin"
 CARD_NAME = "README.md"
-_HUB_FILES = [CONFIG_NAME, WEIGHTS_NAME, BRAINDECODE_BIN, CARD_NAME]
+#: eegzoo's record and timm's keys, for architectures whose braindecode twin refuses any
+#: config.json key that is not its constructor argument (see ``ZooModel.config_json_constructor_only``)
+SIDECAR_NAME = "eegzoo.json"
+_HUB_FILES = [CONFIG_NAME, SIDECAR_NAME, WEIGHTS_NAME, BRAINDECODE_BIN, CARD_NAME]
 
 #: The key of eegzoo's own record in ``config.json``; the constructor arguments sit beside it.
 EEGZOO_KEY = "eegzoo"
@@ -145,6 +148,11 @@ def timm_config(model: nn.Module, spec: ModelSpec, config: Mapping[str, Any]) ->
     }
 
 
+def spec_of_params(model: nn.Module) -> Any:
+    """The parameters class of ``model``'s architecture (its runtime options, say)."""
+    return getattr(model, "params_model", None)
+
+
 def save_pretrained(
     model: nn.Module,
     save_directory: str | os.PathLike,
@@ -164,7 +172,17 @@ def save_pretrained(
     directory.mkdir(parents=True, exist_ok=True)
     document = model_config_document(model)
     save_weights(model, directory / WEIGHTS_NAME)
-    atomic_write_text(directory / CONFIG_NAME, json.dumps(document, indent=2, sort_keys=True) + "\n")
+    sidecar = directory / SIDECAR_NAME
+    if getattr(model, "config_json_constructor_only", False):
+        runtime = getattr(spec_of_params(model), "runtime_options", frozenset())
+        arguments = {k: v for k, v in model.get_config().items() if k not in runtime}
+        rest = {k: v for k, v in document.items() if k not in arguments}
+        atomic_write_text(directory / CONFIG_NAME, json.dumps(arguments, indent=2, sort_keys=True) + "\n")
+        atomic_write_text(sidecar, json.dumps(rest, indent=2, sort_keys=True) + "\n")
+    else:
+        atomic_write_text(directory / CONFIG_NAME, json.dumps(document, indent=2, sort_keys=True) + "\n")
+        if sidecar.is_file():  # left by an earlier save of a model of the other layout
+            sidecar.unlink()
     if card:
         text = generate_model_card(model, results=results, details=details, figures=figures,
                                    location=location or str(save_directory))
@@ -516,6 +534,15 @@ def from_pretrained(
             if not config_path.is_file():
                 raise FileNotFoundError(f"{path} has no {CONFIG_NAME}; is it a saved model folder?")
             document, config_source = read_config(config_path), str(config_path)
+            if (path / SIDECAR_NAME).is_file():  # eegzoo's record kept beside a braindecode-only config.json
+                sidecar = read_config(path / SIDECAR_NAME)
+                clash = sorted(set(sidecar) & set(document))
+                if clash:
+                    raise WeightsError(
+                        f"{path}: {SIDECAR_NAME} and {CONFIG_NAME} both set {clash}; the folder was "
+                        "edited or mixed up: save the model again with save_pretrained."
+                    )
+                document = {**document, **sidecar}
             state, meta, source = _load_state(path)
 
     saved = parse_config(document, config_source, state, source, overrides, architecture, n_outputs)

@@ -74,6 +74,11 @@ class ZooModel:
     architecture_name: ClassVar[str]
     params_model: ClassVar[type[BaseModel]]
     head_name: ClassVar[str] = "final_layer"
+    #: braindecode's class of the same name takes ``**kwargs`` and so is handed every key of
+    #: ``config.json`` by huggingface_hub, refusing any that is not its argument (EEGNet).
+    #: Its folders then keep ``config.json`` to the constructor arguments and put eegzoo's
+    #: record and timm's keys in ``eegzoo.json`` beside it.
+    config_json_constructor_only: ClassVar[bool] = False
     #: State-dict keys of checkpoints saved by pre-1.0 braindecode -> today's keys (braindecode's
     #: own name for the table); :meth:`load_state_dict` renames them, as braindecode does.
     mapping: ClassVar[dict[str, str]] = {}

@@ -68,6 +68,7 @@ class EEGNet(SignalModel, nn.Module):
     """
 
     architecture_name = "eegnet"
+    config_json_constructor_only = True  # braindecode's EEGNet refuses unknown config.json keys
     mapping = {  # pre-1.0 braindecode checkpoints
         "conv_classifier.weight": "final_layer.conv_classifier.weight",
         "conv_classifier.bias": "final_layer.conv_classifier.bias",
