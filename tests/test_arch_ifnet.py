@@ -246,7 +246,7 @@ def test_eval_chunks_give_the_unchunked_logits(monkeypatch):
     x = t["x"].repeat(3, 1, 1)
     with torch.no_grad():
         whole = model.eval()(x)
-        monkeypatch.setattr(model, "_chunk_size", lambda x: 2)
+        monkeypatch.setattr(model, "eval_chunk_size", lambda x: 2)
         torch.testing.assert_close(model(x), whole, rtol=0, atol=1e-6)
 
 

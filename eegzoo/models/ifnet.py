@@ -160,19 +160,19 @@ class IFNet(SignalModel, nn.Module):
         bn = block.spatial_bn
         weight = block.spatial_conv.weight
         if bn.training or not bn.track_running_stats:
-            return bn(self._filter_and_mix(x, weight, None))
+            return bn(self.spatial_filters(x, weight, None))
         scale, shift = batch_norm_affine(bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps)
-        return self._filter_and_mix(x, weight * scale[:, None, None], shift)
+        return self.spatial_filters(x, weight * scale[:, None, None], shift)
 
-    def _filter_and_mix(self, x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
+    def spatial_filters(self, x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
         if torch.jit.is_scripting():  # the bank's cached spectra are eager-only
             bands = self.spectral_filtering(x)  # (B, nb, C, T)
             maps = torch.matmul(weight.view(1, self.n_bands, -1, self.n_chans), bands).flatten(1, 2)
             return maps if bias is None else maps + bias[:, None]
-        return self._fused_filter_and_mix(x, weight, bias)
+        return self.fused_spatial_filters(x, weight, bias)
 
     @torch.jit.unused
-    def _fused_filter_and_mix(self, x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
+    def fused_spatial_filters(self, x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
         return spectral_bandwise_filter(x, self.spectral_filtering, weight, bias)
 
     def band_sum(self, x: torch.Tensor) -> torch.Tensor:
@@ -190,10 +190,10 @@ class IFNet(SignalModel, nn.Module):
         windows = maps.view(maps.shape[0], maps.shape[1], self.stride_factor, self.window)
         return torch.log(torch.clamp(torch.mean(windows * windows, dim=-1), self.power_min, self.power_max))
 
-    def _powers(self, x: torch.Tensor) -> torch.Tensor:
+    def band_powers(self, x: torch.Tensor) -> torch.Tensor:
         return self.log_power(self.feature_block.inter_frequency(self.band_sum(x)))
 
-    def _chunk_size(self, x: torch.Tensor) -> int:
+    def eval_chunk_size(self, x: torch.Tensor) -> int:
         """Trials per chunk in eval mode (see ``_CHUNK_BYTES``); training, graphs and
         batch norms without running statistics take the whole batch."""
         if torch.jit.is_scripting() or torch.jit.is_tracing() or self.training or not self.fused:
@@ -206,11 +206,11 @@ class IFNet(SignalModel, nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Everything before the linear layer: ``(B, C, T) -> (B, n_filters_spat * stride_factor)``."""
         self.check_input(x, self.n_times, self.n_times)
-        step = self._chunk_size(x)
+        step = self.eval_chunk_size(x)
         if step >= x.shape[0]:
-            powers = self._powers(x)
+            powers = self.band_powers(x)
         else:
-            powers = torch.cat([self._powers(chunk) for chunk in x.split(step)])
+            powers = torch.cat([self.band_powers(chunk) for chunk in x.split(step)])
         return self.dropout(powers).flatten(1)
 
     def forward_head(self, features: torch.Tensor) -> torch.Tensor:
