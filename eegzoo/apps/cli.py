@@ -296,17 +296,20 @@ def _dataset_names(values: list[str] | None) -> list[str] | None:
     and named by its name (the tables and cached cells say 'mydata', not 'specs/mydata.toml')."""
     if values is None:
         return None
-    from eegzoo.registry.datasets import _is_spec_path, dataset_spec, is_dataset, register_dataset
+    from pathlib import Path
+
+    from eegzoo.registry.datasets import _is_spec_path, dataset_source, is_dataset, load_dataset_spec, register_dataset
 
     names = []
     for value in values:
         if _is_spec_path(value):
-            spec = register_dataset(value)
-            if dataset_spec(spec.name) is not spec and is_dataset(spec.name):
-                registered = dataset_spec(spec.name)
-                if registered.model_dump() != spec.model_dump():
-                    raise SpecError(f"{value} is named '{spec.name}', like another registered dataset with a different "
-                                    "spec: rename the file.")
+            spec = load_dataset_spec(value)
+            if is_dataset(spec.name):  # already registered (EEGZOO_DATASET_PATH): the same file, or a clash
+                if Path(dataset_source(spec.name)).resolve() != Path(value).resolve():
+                    raise SpecError(f"{value} is named '{spec.name}', like the registered dataset from "
+                                    f"{dataset_source(spec.name)}: rename one of them.")
+            else:
+                register_dataset(spec, str(Path(value).resolve()))
             names.append(spec.name)
         else:
             names.append(value)

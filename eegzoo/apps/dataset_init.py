@@ -132,6 +132,7 @@ def init_spec(path: str | os.PathLike, name: str, tmin: float, tmax: float, out:
     # read every file: channels, rate, events, amplitude
     first = None
     counts: Counter[str] = Counter()
+    partners: dict[str, set[str]] = {}
     stds, notes, epoched = [], [], False
     stim_channel = None
     for i, file in enumerate(files):
@@ -154,6 +155,13 @@ def init_spec(path: str | os.PathLike, name: str, tmin: float, tmax: float, out:
                 events = mne.find_events(data, stim_channel=stims[0], shortest_event=1, initial_event=True, verbose="error")
                 described = [str(c) for c in events[:, 2] if c != 0]
             counts.update(described)
+            at: dict[float, set[str]] = {}
+            for onset, d in zip(data.annotations.onset, data.annotations.description):
+                if not NOT_TRIALS.match(d):
+                    at.setdefault(round(float(onset) * data.info["sfreq"]), set()).add(d)
+            for names in at.values():
+                for d in names:
+                    partners.setdefault(d, set()).update(names - {d})
             signal = data.copy().pick("data", exclude=())
         else:
             epoched = True
@@ -180,6 +188,17 @@ def init_spec(path: str | os.PathLike, name: str, tmin: float, tmax: float, out:
     unit, plausible = _unit(float(np.median(stds)))
     trial_events = {k: v for k, v in counts.items() if v >= MIN_TRIALS}
     rare = {k: v for k, v in counts.items() if v < MIN_TRIALS}
+    # events at the same onset as others cannot all be trials: leave out, one at a time, the
+    # event coinciding with the most different names (a trial-start code beside every cue)
+    coinciding: dict[str, list[str]] = {}
+    while True:
+        clash = {k: partners.get(k, set()) & set(trial_events) for k in trial_events}
+        clash = {k: v for k, v in clash.items() if v}
+        if not clash:
+            break
+        worst = max(clash, key=lambda k: (len(clash[k]), trial_events[k], k))
+        coinciding[worst] = sorted(clash[worst])
+        trial_events.pop(worst)
     if len(trial_events) < 2:
         raise DatasetError(f"{path}: fewer than two event names occur {MIN_TRIALS} times or more (found: "
                            f"{dict(counts) or 'none'}); a classification dataset needs at least two classes.")
@@ -253,6 +272,9 @@ def init_spec(path: str | os.PathLike, name: str, tmin: float, tmax: float, out:
     ]
     for event, n in sorted(trial_events.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"{_toml(event)} = {_toml(_class_name(event))}  # {n} trials")
+    for event, others in sorted(coinciding.items()):
+        lines.append(f"# {_toml(event)} = {_toml(_class_name(event))}  # {counts[event]}, at the same onsets as "
+                     f"{', '.join(others)}: left out")
     for event, n in sorted(rare.items()):
         lines.append(f"# {_toml(event)} = {_toml(_class_name(event))}  # only {n}: left out")
     n_folds = max(2, min(5, min(trial_events.values()) if trial_events else 5))
@@ -283,7 +305,8 @@ def init_spec(path: str | os.PathLike, name: str, tmin: float, tmax: float, out:
     summary = (f"wrote {out}: {len(files)} recording(s) ({'epoched' if epoched else 'continuous'}), subjects {subjects}, "
                f"splits {splits}, {len(ch_names)} channels at {sfreq:g} Hz, units '{unit}'; classes "
                + ", ".join(f"{k} {v}" for k, v in trials.items()) + f" in the window {tmin:g}..{tmax:g} s"
-               + (f"; left out (fewer than {MIN_TRIALS}): " + ", ".join(f"{k} {v}" for k, v in sorted(rare.items())) if rare else ""))
+               + (f"; left out (fewer than {MIN_TRIALS}): " + ", ".join(f"{k} {v}" for k, v in sorted(rare.items())) if rare else "")
+               + (f"; left out (same onsets as other events): " + ", ".join(sorted(coinciding)) if coinciding else ""))
     if not plausible:
         summary += "; WARNING: no unit makes the amplitude plausible EEG, check 'units'"
     return out, spec, summary

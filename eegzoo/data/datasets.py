@@ -195,6 +195,18 @@ def _epochs_from_raw(spec: DatasetSpec, raw: mne.io.BaseRaw, label: str) -> mne.
     window = spec.epochs
     # with `step`, one window every `step` seconds inside each matching annotation
     events, _ = mne.events_from_annotations(raw, event_id=code_of, chunk_duration=window.step, verbose="error")
+    samples, first = np.unique(events[:, 0], return_index=True)
+    if len(samples) < len(events):
+        shared = Counter()
+        for sample in samples[np.bincount(np.searchsorted(samples, events[:, 0])) > 1]:
+            at = sorted({d for d, t in zip(raw.annotations.description, raw.annotations.onset)
+                         if d in code_of and abs(raw.time_as_index(t, use_rounding=True)[0] + raw.first_samp - sample) < 1})
+            shared[" & ".join(at)] += 1
+        raise DatasetError(
+            f"{label}: events of the spec of '{spec.name}' share onsets ("
+            + "; ".join(f"{k} at {v} onset(s)" for k, v in sorted(shared.items()))
+            + "), so those trials would be cut twice: keep one name of each pair in 'events'."
+        )
     event_id = {cls: i + 1 for i, cls in enumerate(classes) if i + 1 in set(events[:, 2])}
     epochs, _ = cut_with_report(
         raw, events, event_id, window.tmin, window.tmin + (spec.n_times - 1) / spec.sfreq,
