@@ -17,6 +17,22 @@ from eegzoo.models.signal_model import SignalModel
 from eegzoo.specs.eegconformer import EEGConformerParams, check_conformer_shapes
 
 
+class _FullyConnected(nn.Module):
+    """Flatten the tokens, then ``final_fc_length -> 256 -> 32`` with activation and dropout
+    (braindecode's ``fc`` module: keys ``fc.fc.0.*``, ``fc.fc.3.*``)."""
+
+    def __init__(self, final_fc_length: int, activation: type[nn.Module]) -> None:
+        super().__init__()
+        self.hidden_channels = 32
+        self.fc = nn.Sequential(
+            nn.Linear(final_fc_length, 256), activation(), nn.Dropout(0.5),
+            nn.Linear(256, 32), activation(), nn.Dropout(0.3),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x.reshape(x.shape[0], -1))
+
+
 class EEGConformer(SignalModel, nn.Module):
     """EEG Conformer: a ShallowConvNet-like convolutional stem cut into time patches (tokens),
     a pre-norm transformer encoder over the tokens, and a fully connected classifier.
@@ -130,11 +146,7 @@ class EEGConformer(SignalModel, nn.Module):
             TransformerEncoderLayer(n_filters_time, num_heads, att_drop_prob, activation=self.activation_transfor)
             for _ in range(num_layers)
         ])
-        self.fc = nn.Module()
-        self.fc.fc = nn.Sequential(
-            nn.Linear(self.final_fc_length, 256), self.activation(), nn.Dropout(0.5),
-            nn.Linear(256, 32), self.activation(), nn.Dropout(0.3),
-        )
+        self.fc = _FullyConnected(self.final_fc_length, self.activation)
         self.final_layer = nn.Linear(32, self.n_outputs)
 
     def _sizing_pass(self) -> None:
@@ -162,7 +174,7 @@ class EEGConformer(SignalModel, nn.Module):
         ``return_features=True``, as braindecode)."""
         if self.return_features:
             return features
-        return self.final_layer(self.fc.fc(features.reshape(features.shape[0], -1)))
+        return self.final_layer(self.fc(features))
 
     # ------------------------------------------------------------------ description
     def describe(self) -> list[str]:
