@@ -35,19 +35,35 @@ def pool_commutes(nonlin: Any, pool_mode: str) -> bool:
 def make_pool(pool_mode: str, length: int, stride: int) -> nn.Module:
     """braindecode's temporal pooling layers: ``(length, 1)`` windows over ``(B, C, T, 1)``,
     with ``stride``/``dilation`` attributes that dense-prediction conversion rewrites."""
-    if pool_mode == "max":
-        return nn.MaxPool2d(kernel_size=(length, 1), stride=(stride, 1))
+    if pool_mode == "max":  # dilation and padding as pairs: the forward reads them as such
+        return nn.MaxPool2d(kernel_size=(length, 1), stride=(stride, 1), padding=(0, 0), dilation=(1, 1))
     if pool_mode == "mean":
         return DilatedAvgPool2d(kernel_size=(length, 1), stride=(stride, 1))
     raise ValueError(f"pool mode must be 'max' or 'mean', got {pool_mode!r}.")
 
 
 def temporal_conv(
-    x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor], stride: int, dilation: int
+    x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor], stride: Tuple[int, int], dilation: Tuple[int, int]
 ) -> torch.Tensor:
-    """A ``Conv2d`` with ``(L, 1)`` kernels (weight ``(out, in, L, 1)``) on ``(B, in, T)``
-    signals, run as the ``conv1d`` it is: ``(B, in, T) -> (B, out, T')``."""
-    return F.conv1d(x, weight.squeeze(3), bias, stride, 0, dilation)
+    """A ``Conv2d`` with ``(L, 1)`` kernels (weight ``(out, in, L, 1)``, ``stride``/``dilation``
+    ``(s, 1)``/``(d, 1)``, braindecode's orientation) on signals laid out ``(B, in, 1, T)``:
+    ``-> (B, out, 1, T')``. Time on the last axis is the layout oneDNN's convolutions are
+    fastest on, contiguous (as ``conv1d``) or, faster still, channels-last (time-major)."""
+    return F.conv2d(x, weight.transpose(2, 3), bias, [1, stride[0]], [0, 0], [1, dilation[0]])
+
+
+def temporal_pool(
+    x: torch.Tensor, is_max: bool, kernel: Tuple[int, int], stride: Tuple[int, int], dilation: Tuple[int, int],
+    padding: Tuple[int, int],
+) -> torch.Tensor:
+    """braindecode's ``(L, 1)`` max or mean pooling (attributes in that orientation) on
+    ``(B, C, 1, T)`` signals; a dilated mean is a depthwise convolution with ``1 / L`` taps."""
+    if is_max:
+        return F.max_pool2d(x, [1, kernel[0]], [1, stride[0]], [0, padding[0]], [1, dilation[0]])
+    if dilation[0] == 1:
+        return F.avg_pool2d(x, [1, kernel[0]], [1, stride[0]], [0, padding[0]], False, True)
+    taps = torch.full([x.shape[1], 1, 1, kernel[0]], 1.0 / kernel[0], dtype=x.dtype, device=x.device)
+    return F.conv2d(x, taps, None, [1, stride[0]], [0, padding[0]], [1, dilation[0]], x.shape[1])
 
 
 def fold_batch_norm(
@@ -116,6 +132,7 @@ class DeepConvPool(nn.Module):
                 raise ValueError(f"DeepConvPool: {name} must be a positive int, got {value!r}.")
         self.in_filters = in_filters
         self.pool_first = pool_commutes(nonlin, pool_mode)
+        self.is_max = pool_mode == "max"
         self.fused = fused
         # braindecode's order (drop, conv, bnorm, nonlin, pool, pool_nonlin): the seed draws match
         self.drop = nn.Dropout(p=drop_prob)
@@ -146,24 +163,23 @@ class DeepConvPool(nn.Module):
                 "DeepConvPool expects (batch, in_filters, n_times) = (B, " + str(self.in_filters)
                 + ", T), got " + shape_text(x) + "."
             )
-        x = self.drop(x)
-        stride, dilation = self.conv.stride[0], self.conv.dilation[0]
-        if hasattr(self, "bnorm"):
-            if self.fused and not self.training:
-                weight, bias = fold_batch_norm(
-                    self.conv.weight, self.conv.bias, self.bnorm.running_mean, self.bnorm.running_var,
-                    self.bnorm.weight, self.bnorm.bias, self.bnorm.eps,
-                )
-                x = temporal_conv(x, weight, bias, stride, dilation)
-            else:
-                x = temporal_conv(x, self.conv.weight, self.conv.bias, stride, dilation)
-                x = self.bnorm(x.unsqueeze(3)).squeeze(3)
-        else:
-            x = temporal_conv(x, self.conv.weight, self.conv.bias, stride, dilation)
+        x = self.drop(x.unsqueeze(2))
+        fold = self.fused and not self.training and hasattr(self, "bnorm")
+        weight, bias = self.conv.weight, self.conv.bias
+        if fold:
+            weight, bias = fold_batch_norm(
+                weight, bias, self.bnorm.running_mean, self.bnorm.running_var, self.bnorm.weight,
+                self.bnorm.bias, self.bnorm.eps,
+            )
+        x = temporal_conv(x, weight, bias, self.conv.stride, self.conv.dilation)
+        if hasattr(self, "bnorm") and not fold:
+            x = self.bnorm(x)
+        kernel, stride, dilation, padding = self.pool.kernel_size, self.pool.stride, self.pool.dilation, self.pool.padding
         if self.pool_first and self.fused:
-            x = self.nonlin(self.pool(x.unsqueeze(3)).squeeze(3))
+            x = self.nonlin(temporal_pool(x, self.is_max, kernel, stride, dilation, padding))
         else:
-            x = self.pool(self.nonlin(x).unsqueeze(3)).squeeze(3)
+            x = temporal_pool(self.nonlin(x), self.is_max, kernel, stride, dilation, padding)
+        x = x.squeeze(2)
         return self.pool_nonlin(x)
 
 
