@@ -2,7 +2,7 @@
 state_dict keys/shapes/dtypes, logits in eval and train mode (fused and plain paths), batch-norm
 statistics after a training pass, same-seed initialisation, Hub folder import; argument errors;
 what is specific to CTNet (inferred sizes, the positional encoding's length, the unused final
-dropout, the fused encoder operator)."""
+dropout, the fused convolutions' gradients)."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_logits_match_braindecode_in_eval_and_train_mode(name, fused):
     model.eval()
     with torch.no_grad():
         torch.testing.assert_close(model(t["x"]), t["logits_eval"], rtol=0, atol=TOL)
-    with torch.inference_mode():  # the fused encoder operator (no autograd) runs here
+    with torch.inference_mode():
         torch.testing.assert_close(model(t["x"]), t["logits_eval"], rtol=0, atol=TOL)
     torch.testing.assert_close(model(t["x"]).detach(), t["logits_eval"], rtol=0, atol=TOL)  # with gradients
     model.train()
@@ -159,21 +159,6 @@ def test_fused_and_plain_paths_agree_with_gradients(name):
     for k in g1:
         scale = largest if k in invariant else g2[k].abs().max().item()
         assert (g1[k] - g2[k]).abs().max().item() <= 2e-5 * scale + 1e-5, k
-
-
-def test_fused_encoder_operator_equals_layer_by_layer():
-    model, t = reference("default")
-    model.eval()
-    tokens = torch.randn(3, 15, 40)
-    with torch.no_grad():
-        layered = model.trans.layers(tokens)
-        fast = model.trans(tokens)
-        assert model.trans._fast_path_applies(tokens)
-    torch.testing.assert_close(fast, layered, rtol=0, atol=1e-5)
-    model.trans.train()
-    assert not model.trans._fast_path_applies(tokens)
-    silu = build_quiet(CTNet, **META["configs"]["even_kernel_depth1_silu_8heads"])
-    assert silu.trans.fast_activation == 0 and model.trans.fast_activation == 2
 
 
 # ----------------------------------------------------------------- CTNet specifics

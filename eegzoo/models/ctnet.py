@@ -64,8 +64,7 @@ class CTNet(SignalModel, nn.Module):
             batch norm and the depthwise spatial convolution are linear per filter, so they
             commute; in training the batch norm's statistics come from the input's
             second-order statistics, :func:`eegzoo.blocks.filtered_moments.filtered_moments`),
-            fold the batch norms into the convolutions in eval mode and, in eval mode without
-            gradients, run each encoder layer as one fused operator. Same numbers to float
+            and fold the batch norms into the convolutions in eval mode. Same numbers to float
             rounding, faster; ``False`` runs braindecode's operations one by one.
 
     ``model(x)`` returns raw logits ``(B, n_outputs)``; ``return_features=True`` returns
@@ -149,26 +148,30 @@ class CTNet(SignalModel, nn.Module):
     # ------------------------------------------------------------------ forward
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Everything before the classifier: ``(B, C, T) -> (B, n_tokens, embed_dim)``."""
-        self._check_input(x, self.n_times, self.n_times)
-        if self.fused and self._fused_cnn_applies(x):
-            maps = self._fused_cnn(x)
+        self.check_input(x, self.n_times, self.n_times)
+        if torch.jit.is_scripting():  # TorchScript compiles braindecode's operations only
+            maps = self.cnn(x.unsqueeze(1))[:, :, 0, :]
+        elif self.fused and self.fused_path_applies(x):
+            maps = self.fused_convolutions(x)
         else:
             maps = self.cnn(x.unsqueeze(1))[:, :, 0, :]
         tokens = self.position(maps.transpose(1, 2) * self.token_scale)  # (B, S, E)
-        return tokens + self.trans(tokens, self.fused)
+        return tokens + self.trans(tokens)
 
     def forward_head(self, features: torch.Tensor) -> torch.Tensor:
         """The classifier: ``(B, n_tokens, embed_dim) -> (B, n_outputs)`` raw logits."""
         return self.final_layer(features.flatten(1))
 
-    def _fused_cnn_applies(self, x: torch.Tensor) -> bool:
+    def fused_path_applies(self, x: torch.Tensor) -> bool:
+        """Whether :meth:`fused_convolutions` can run on ``x`` (public, like every method the
+        forward calls, so that copies of the model's public methods still run it)."""
         bn = self.cnn.eegnet_module[1]
         if not bn.training:
             return True
         # float64 statistics (none on MPS); torch's own error for one value per channel
         return x.device.type != "mps" and x.shape[0] * x.shape[1] * x.shape[2] > 1
 
-    def _fused_cnn(self, x: torch.Tensor) -> torch.Tensor:
+    def fused_convolutions(self, x: torch.Tensor) -> torch.Tensor:
         """The convolutional part, ``(B, C, T) -> (B, embed_dim, n_tokens)``, with the temporal
         convolution moved after the spatial one: map ``o`` (of temporal filter
         ``f = o // depth_multiplier``) is ``scale_f * h_f * (w_o . x) + shift_f * sum(w_o)``.
@@ -195,12 +198,13 @@ class CTNet(SignalModel, nn.Module):
             kernels = kernels * scale_2[:, None]
             bias = bias * scale_2 + shift_2
         mixed = torch.matmul(spatial, x)  # (B, E, T)
-        if extra > 0:
-            mixed = F.pad(mixed, (0, extra))
-        y = fft_correlate(mixed, kernels, left) + bias[:, None]
-        if training:
+        if training:  # forward + backward: the FFT beats a depthwise convolution
+            y = fft_correlate(F.pad(mixed, (0, extra)) if extra > 0 else mixed, kernels, left) + bias[:, None]
             y = bn_spat(y.unsqueeze(2))[:, :, 0, :]
-        y = drop_1(F.avg_pool1d(act_1(y), self.pool_size_1))
+        else:  # a forward alone: oneDNN's depthwise convolution beats the FFT
+            padded = F.pad(mixed, (left, left + extra))
+            y = F.conv1d(padded, kernels[:, None, :], bias, groups=kernels.shape[0])
+        y = drop_1(_mean_pool(act_1(y), self.pool_size_1))
         left_2 = (_SECOND_KERNEL - 1) // 2
         y = F.pad(y, (left_2, _SECOND_KERNEL - 1 - left_2))
         weight = conv_sep.weight[:, :, 0, :]
@@ -209,11 +213,11 @@ class CTNet(SignalModel, nn.Module):
         else:
             scale_3, shift_3 = _affine(bn_sep, *_running_stats(bn_sep))
             y = F.conv1d(y, weight * scale_3[:, None, None], shift_3)
-        return drop_2(F.avg_pool1d(act_2(y), self.pool_size_2))
+        return drop_2(_mean_pool(act_2(y), self.pool_size_2))
 
     def inference_module(self) -> nn.Module:
-        """An export-friendly eval-mode copy: braindecode's operations one by one (no FFT,
-        no fused encoder operator), gradients off."""
+        """An export-friendly eval-mode copy: braindecode's operations one by one (no FFT),
+        gradients off."""
         form = copy.deepcopy(self).eval()
         form.fused = False
         form.requires_grad_(False)
@@ -257,6 +261,13 @@ class CTNet(SignalModel, nn.Module):
                 "fused": self.fused,
             }
         )
+
+
+def _mean_pool(x: torch.Tensor, size: int) -> torch.Tensor:
+    """``AvgPool2d((1, size))`` on ``(B, E, T)`` maps (the remainder dropped), as a mean over
+    a reshaped last axis (cheaper than the pooling kernel, same numbers)."""
+    n = x.shape[-1] // size
+    return x[..., : n * size].reshape(x.shape[0], x.shape[1], n, size).mean(-1)
 
 
 # ---------------------------------------------------------------------- batch-norm helpers
@@ -336,9 +347,7 @@ class _PositionalEncoding(nn.Module):
 
 class _TransformerEncoder(nn.Module):
     """``num_layers`` post-norm encoder layers (braindecode's ``trans.layers.<i>.*`` keys;
-    attention, feed-forward and every dropout 0.5, fixed in braindecode). In eval mode
-    without gradients each layer runs as one fused operator (the fast path of torch's
-    ``nn.TransformerEncoderLayer``, which computes the same post-norm layer)."""
+    attention, feed-forward and every dropout 0.5, fixed in braindecode)."""
 
     def __init__(self, num_heads: int, num_layers: int, embed_dim: int, activation: type[nn.Module]) -> None:
         super().__init__()
@@ -348,46 +357,6 @@ class _TransformerEncoder(nn.Module):
                 for _ in range(num_layers)
             ]
         )
-        probe = activation()
-        gelu = isinstance(probe, nn.GELU) and probe.approximate == "none"
-        self.fast_activation: int = 2 if gelu else 1 if type(probe) is nn.ReLU else 0
-        self.num_heads = num_heads
-        self.embed_dim = embed_dim
 
-    def forward(self, x: torch.Tensor, fused: bool = True) -> torch.Tensor:
-        if torch.jit.is_scripting():
-            return self.layers(x)
-        if fused and self._fast_path_applies(x):
-            return self._fast(x)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers(x)
-
-    def _fast_path_applies(self, x: torch.Tensor) -> bool:
-        return (
-            self.fast_activation > 0
-            and not self.training
-            and not torch.is_grad_enabled()
-            and x.device.type in ("cpu", "cuda")
-            and x.dim() == 3
-            and not torch.compiler.is_compiling()
-            and not torch.jit.is_tracing()
-            and not torch.overrides.has_torch_function((x,))
-        )
-
-    def _fast(self, x: torch.Tensor) -> torch.Tensor:
-        gelu = self.fast_activation == 2
-        for block in self.layers:
-            attention = block.attention.module[0]
-            norm_1, norm_2 = block.attention.layernorm, block.feed_forward.layernorm
-            linear_1, linear_2 = block.feed_forward.module[0][0], block.feed_forward.module[0][3]
-            if norm_1.eps != norm_2.eps:
-                x = block(x)
-                continue
-            qkv_weight = torch.cat([attention.queries.weight, attention.keys.weight, attention.values.weight])
-            qkv_bias = torch.cat([attention.queries.bias, attention.keys.bias, attention.values.bias])
-            x = torch._transformer_encoder_layer_fwd(
-                x, self.embed_dim, self.num_heads, qkv_weight, qkv_bias,
-                attention.projection.weight, attention.projection.bias, gelu, False, norm_1.eps,
-                norm_1.weight, norm_1.bias, norm_2.weight, norm_2.bias,
-                linear_1.weight, linear_1.bias, linear_2.weight, linear_2.bias, None, None,
-            )
-        return x
