@@ -228,3 +228,26 @@ def test_scripted_model_equals_eager_in_train_mode():
     eager = model(x)
     torch.manual_seed(1)
     torch.testing.assert_close(scripted(x), eager, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["default", "odd_kernels_gelu", "short_window"])
+def test_inference_module_and_onnx_match_braindecode(name, tmp_path):
+    """The frozen export form (baked composite filter and edges; braindecode's convolutions
+    with explicit padding where the fused path does not apply) gives braindecode's logits."""
+    import warnings
+
+    from eegzoo import inference_module
+    from eegzoo.io.export import export_model
+
+    model, _, t = reference(name)
+    form = inference_module(model.eval())
+    assert form.baked == (name != "short_window")
+    assert not any("parametrizations" in k for k in form.state_dict())
+    with torch.no_grad():
+        torch.testing.assert_close(form(t["x"]), t["logits_eval"], rtol=0, atol=TOL)
+    ort = pytest.importorskip("onnxruntime")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = export_model(model, tmp_path / "m.onnx", "onnx")
+    (out,) = ort.InferenceSession(str(path)).run(None, {"eeg": t["x"][:1].numpy()})
+    torch.testing.assert_close(torch.from_numpy(out), t["logits_eval"][:1], rtol=0, atol=1e-4)

@@ -368,6 +368,11 @@ class EEGNeX(SignalModel, nn.Module):
         """The max-norm linear classifier: ``(B, filter_1 * T_out) -> (B, n_outputs)``."""
         return self.final_layer(features)
 
+    def inference_module(self) -> nn.Module:
+        """The frozen export-friendly form (:class:`InferenceEEGNeX`) of the current eval-mode
+        weights: no parametrizations, no FFT, no dropout."""
+        return InferenceEEGNeX(self)
+
     # ------------------------------------------------------------------ description
     def describe(self) -> list[str]:
         seconds = lambda n: f" ({n / self.sfreq:g} s)" if self.sfreq else ""  # noqa: E731
@@ -408,3 +413,114 @@ class EEGNeX(SignalModel, nn.Module):
                 "fused": self.fused,
             }
         )
+
+
+class _ExplicitSameConv(nn.Module):
+    """A frozen ``(1, K)`` "same" convolution with its padding spelled out (ONNX Runtime
+    refuses ``auto_pad`` SAME with a dilation)."""
+
+    def __init__(self, conv: nn.Conv2d) -> None:
+        super().__init__()
+        total = conv.dilation[1] * (conv.kernel_size[1] - 1)
+        self.pad: List[int] = [total // 2, total - total // 2, 0, 0]
+        self.dilation: int = conv.dilation[1]
+        self.register_buffer("weight", conv.weight.detach().clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(F.pad(x, self.pad), self.weight, dilation=[1, self.dilation])
+
+
+def _explicit(block: nn.Sequential, index: int) -> nn.Sequential:
+    """An eval copy of ``block`` with its ``index``-th module's "same" padding spelled out."""
+    from eegzoo.models.inference import frozen
+
+    out = frozen(block)
+    out[index] = _ExplicitSameConv(block[index])
+    return out
+
+
+class InferenceEEGNeX(nn.Module):
+    """Frozen eval-mode :class:`EEGNeX`: ``(B, n_chans, n_times) -> logits`` with plain layers.
+    Blocks 1-3's linear part is baked as in the fused path (spatial filters, then the
+    composite filter as a depthwise ``conv1d`` and the edge matrices) where it applies, else
+    kept as braindecode's convolutions with the constraint baked in."""
+
+    def __init__(self, model: EEGNeX) -> None:
+        super().__init__()
+        from eegzoo.models.inference import frozen, plain_conv, plain_linear
+
+        model = frozen(model)
+        n_taps = model.kernel_block_1_2
+        self.n_taps: int = n_taps
+        self.n_chans: int = model.n_chans
+        self.n_times: int = model.n_times
+        self.n_outputs: int = model.n_outputs
+        self.n_left: int = 2 * n_taps - 2 - (n_taps - 1) // 2
+        self.n_right: int = n_taps - 1 + (n_taps - 1) // 2
+        self.baked: bool = model._fusable(torch.zeros(1, model.n_chans, model.n_times))
+        self.first = nn.Sequential(_explicit(model.block_1, 1), _explicit(model.block_2, 0), plain_conv(model.block_3[0]))
+        with torch.no_grad():
+            depth, n_maps = model.depth_multiplier, model.filter_3
+            spatial = model.block_3[0].constrained_weight()[:, 0, :, 0]
+            self.register_buffer("spatial", spatial.clone())
+            if self.baked:
+                pieces = self._pieces(model)
+                kernels, offset, maps_left, maps_right, off_left, off_right = pieces
+                gain = spatial.sum(1)
+                self.register_buffer("kernels", _zero_first(kernels, n_taps).unsqueeze(1).contiguous())
+                self.register_buffer("offset", (gain * offset)[:, None].contiguous())
+                self.register_buffer("maps_left", maps_left.contiguous())
+                self.register_buffer("maps_right", maps_right.contiguous())
+                self.register_buffer("off_left", (gain[:, None] * off_left).contiguous())
+                self.register_buffer("off_right", (gain[:, None] * off_right).contiguous())
+            else:  # braindecode's convolutions in ``first``; empty buffers keep the forward scriptable
+                for name in ("kernels", "offset", "maps_left", "maps_right", "off_left", "off_right"):
+                    self.register_buffer(name, torch.zeros(0))
+        self.groups: int = n_maps
+        self.rest_3 = nn.Sequential(frozen(model.block_3[1]), frozen(model.block_3[2]), frozen(model.block_3[3]))
+        self.block_4 = _explicit(model.block_4, 0)
+        self.block_5 = _explicit(model.block_5, 0)
+        self.final_layer = plain_linear(model.final_layer)
+        self.requires_grad_(False)
+
+    @staticmethod
+    def _pieces(model: EEGNeX) -> Tuple[torch.Tensor, ...]:
+        """The fused path's per-map kernels, offsets and edge matrices (before the spatial
+        gain), from the model's eval-mode weights and running statistics."""
+        conv_1, bn_1 = model.block_1[1], model.block_1[2]
+        conv_2, bn_2 = model.block_2[0], model.block_2[1]
+        n_taps = model.kernel_block_1_2
+        left = (n_taps - 1) // 2
+        right = n_taps - 1 - left
+        w_1, w_2 = conv_1.weight[:, 0, 0], conv_2.weight[:, :, 0]
+        scale_1 = bn_1.weight * torch.rsqrt(bn_1.running_var + bn_1.eps)
+        shift_1 = bn_1.bias - bn_1.running_mean * scale_1
+        scaled_1 = w_1 * scale_1[:, None]
+        stacked = _toeplitz(scaled_1, n_taps, 2 * n_taps - 1, 0)
+        composite = w_2.reshape(w_2.shape[0], -1) @ stacked.reshape(w_1.shape[0] * n_taps, -1)
+        constant = (w_2.sum(-1) * shift_1).sum(-1)
+        n_left, n_right = 2 * n_taps - 2 - left, n_taps - 1 + left
+        edge_left, const_left = _edge_map(scaled_1, w_2, shift_1, n_left, left, left)
+        edge_right, const_right = _edge_map(scaled_1, w_2, shift_1, n_right, right, 0)
+        scale_2 = bn_2.weight * torch.rsqrt(bn_2.running_var + bn_2.eps)
+        shift_2 = bn_2.bias - bn_2.running_mean * scale_2
+        depth = model.depth_multiplier
+        return (
+            (composite * scale_2[:, None]).repeat_interleave(depth, 0),
+            (scale_2 * constant + shift_2).repeat_interleave(depth, 0),
+            (edge_left * scale_2[:, None, None]).repeat_interleave(depth, 0),
+            (edge_right * scale_2[:, None, None]).repeat_interleave(depth, 0),
+            (const_left * scale_2[:, None] + shift_2[:, None]).repeat_interleave(depth, 0),
+            (const_right * scale_2[:, None] + shift_2[:, None]).repeat_interleave(depth, 0),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.baked:
+            mixed = torch.matmul(self.spatial, x)
+            inner = F.conv1d(mixed, self.kernels, padding=self.n_taps // 2, groups=self.groups) + self.offset
+            out_left = torch.einsum("bme,mte->bmt", mixed[:, :, : self.n_left], self.maps_left) + self.off_left
+            out_right = torch.einsum("bme,mte->bmt", mixed[:, :, self.n_times - self.n_right :], self.maps_right) + self.off_right
+            x = torch.cat([out_left, inner, out_right], -1).unsqueeze(2)
+        else:
+            x = self.first(x)
+        return self.final_layer(self.block_5(self.block_4(self.rest_3(x))))
