@@ -158,6 +158,9 @@ def test_return_features_constructor_switch_returns_tokens():
         assert tokens.shape == (2, plain.n_tokens, 8) == (2, 7, 8)
         torch.testing.assert_close(tokens, plain(x, return_features=True)["features"])
     assert tokens_model.get_config()["return_features"] is True
+    # the classifier never runs, so braindecode builds it at any final_fc_length (its own test)
+    odd = EEGConformer(**kwargs, return_features=True, final_fc_length=120)
+    assert odd.fc.fc[0].in_features == 120 and odd.eval()(x).shape == (2, 7, 8)
 
 
 def test_registered_paper_configuration():

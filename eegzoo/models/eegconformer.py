@@ -55,7 +55,8 @@ class EEGConformer(SignalModel, nn.Module):
         num_layers, num_heads: transformer encoder layers and attention heads
             (``num_heads`` divides ``n_filters_time``).
         att_drop_prob: dropout on attention weights and inside the encoder layers.
-        final_fc_length: ``"auto"`` or ``tokens * n_filters_time`` (the flattened features).
+        final_fc_length: ``"auto"`` or ``tokens * n_filters_time`` (the flattened features;
+            any size with ``return_features=True``, where the classifier never runs).
         return_features: ``model(x)`` returns the transformer's tokens ``(B, S, F)`` instead
             of logits (braindecode's switch; ``model(x, return_features=True)`` is eegzoo's).
         activation: activation class of the stem and the classifier (ELU).
@@ -111,7 +112,7 @@ class EEGConformer(SignalModel, nn.Module):
         probability("att_drop_prob", att_drop_prob)
         self.n_tokens, self.final_fc_length = check_conformer_shapes(
             signal.n_times, n_filters_time, filter_time_length, pool_time_length, pool_time_stride,
-            num_heads, final_fc_length,
+            num_heads, final_fc_length, bool(return_features),
         )
         if self.n_chans > 64:
             warnings.warn(

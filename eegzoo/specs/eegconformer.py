@@ -12,11 +12,12 @@ from eegzoo.specs.signal_arguments import SignalArguments, class_as_path
 
 def check_conformer_shapes(
     n_times: int, n_filters_time: int, filter_time_length: int, pool_time_length: int,
-    pool_time_stride: int, num_heads: int, final_fc_length: Union[int, str],
+    pool_time_stride: int, num_heads: int, final_fc_length: Union[int, str], return_features: bool = False,
 ) -> tuple[int, int]:
-    """``(tokens, flattened feature length)`` for ``n_times`` input samples; a ``ValueError``
+    """``(tokens, classifier input length)`` for ``n_times`` input samples; a ``ValueError``
     naming the fix when the window is too short, the heads do not divide the embedding or
-    ``final_fc_length`` does not match."""
+    ``final_fc_length`` does not match the flattened tokens (unless ``return_features``:
+    the classifier never runs then, and braindecode builds it at any size)."""
     if n_filters_time % num_heads != 0:
         raise ValueError(
             f"n_filters_time={n_filters_time} (the embedding size) must be divisible by "
@@ -31,6 +32,8 @@ def check_conformer_shapes(
             "smaller filter_time_length/pool_time_length."
         )
     length = n_tokens * n_filters_time
+    if final_fc_length != "auto" and return_features:
+        return n_tokens, int(final_fc_length)
     if final_fc_length != "auto" and final_fc_length != length:
         raise ValueError(
             f"final_fc_length={final_fc_length} does not match the {n_tokens} tokens x "
@@ -88,7 +91,7 @@ class EEGConformerParams(SignalArguments):
         if n_times is not None:
             check_conformer_shapes(
                 n_times, self.n_filters_time, self.filter_time_length, self.pool_time_length,
-                self.pool_time_stride, self.num_heads, self.final_fc_length,
+                self.pool_time_stride, self.num_heads, self.final_fc_length, self.return_features,
             )
         elif self.n_filters_time % self.num_heads != 0:
             check_conformer_shapes(10**6, self.n_filters_time, 1, 1, 1, self.num_heads, "auto")
