@@ -66,6 +66,18 @@ def temporal_pool(
     return F.conv2d(x, taps, None, [1, stride[0]], [0, padding[0]], [1, dilation[0]], x.shape[1])
 
 
+def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """``F.dropout`` with its mask drawn in the logical (contiguous) element order whatever
+    ``x``'s memory layout: the same random draws, so the same masks, as ``F.dropout`` on a
+    contiguous tensor (a channels-last tensor's own ``F.dropout`` may draw in memory order)."""
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * torch.zeros_like(x)
+    noise = torch.empty(x.shape, dtype=x.dtype, device=x.device).bernoulli_(1.0 - p)
+    return x * noise.div_(1.0 - p)
+
+
 def fold_batch_norm(
     weight: torch.Tensor, bias: Optional[torch.Tensor], running_mean: Optional[torch.Tensor],
     running_var: Optional[torch.Tensor], bn_weight: Optional[torch.Tensor], bn_bias: Optional[torch.Tensor],
@@ -99,11 +111,13 @@ class DeepConvPool(nn.Module):
     weights. ``conv``/``pool`` keep their ``stride``/``dilation`` attributes and the forward
     reads them, so dense-prediction conversion (strides 1, later layers dilated) applies.
 
-    ``fused`` (eval only, same numbers to float rounding): the batch norm is folded into the
-    convolution, and a monotone non-linearity (:data:`MONOTONE_NONLINEARITIES`) after max
-    pooling runs after the pool instead, on ``1/stride`` of the samples. In training the
-    non-linearity also runs after the pool when it commutes (same output; the gradient
-    differs only between samples the non-linearity maps to the same value).
+    ``fused`` (same numbers to float rounding): signals run in channels-last (time-major)
+    memory, where oneDNN's convolutions are fastest (dropout masks are drawn in the logical
+    element order all the same, :func:`dropout`); in eval the batch norm is folded into the
+    convolution; a monotone non-linearity (:data:`MONOTONE_NONLINEARITIES`) after max
+    pooling runs after the pool instead, on ``1/stride`` of the samples (same output; in
+    training the gradient differs only between samples the non-linearity maps to the same
+    value).
     """
 
     def __init__(
@@ -163,7 +177,10 @@ class DeepConvPool(nn.Module):
                 "DeepConvPool expects (batch, in_filters, n_times) = (B, " + str(self.in_filters)
                 + ", T), got " + shape_text(x) + "."
             )
-        x = self.drop(x.unsqueeze(2))
+        x = x.unsqueeze(2)
+        if self.fused:
+            x = x.contiguous(memory_format=torch.channels_last)
+        x = dropout(x, self.drop.p, self.drop.training)
         fold = self.fused and not self.training and hasattr(self, "bnorm")
         weight, bias = self.conv.weight, self.conv.bias
         if fold:

@@ -11,6 +11,7 @@ from torch import nn
 
 from eegzoo.blocks.deep_conv_pool import (
     DeepConvPool,
+    dropout,
     fold_batch_norm,
     make_pool,
     pool_commutes,
@@ -75,10 +76,11 @@ class Deep4Net(SignalModel, nn.Module):
         batch_norm, batch_norm_alpha: batch norm after every convolution, and its momentum.
         stride_before_pool: stride the convolutions instead of the poolings (as braindecode:
             not the merged first layer, whose pooling then has stride 1).
-        fused: in eval, fold each batch norm into its convolution, and run a monotone
-            non-linearity after max pooling instead of before (on a third of the samples);
-            in training, the latter too. Same numbers to float rounding; ``False`` runs
-            braindecode's sequence of operations.
+        fused: run in channels-last (time-major) memory, where oneDNN's convolutions are
+            fastest; in eval, fold each batch norm into its convolution; run a monotone
+            non-linearity after max pooling instead of before (on a third of the samples).
+            Same numbers to float rounding; ``False`` runs braindecode's sequence of
+            operations (in contiguous memory).
 
     A window shorter than the layers need (441 samples with the defaults) scales every
     temporal length down, with braindecode's ``UserWarning`` and arithmetic (the merged
@@ -271,16 +273,15 @@ class Deep4Net(SignalModel, nn.Module):
     # ------------------------------------------------------------------ forward
     # Signals run as (B, maps, 1, time): the (L, 1) convolutions and pools on braindecode's
     # weights and stride/dilation attributes (read at every call, so dense-prediction
-    # conversion applies) with time last, where oneDNN is fastest; in fused eval, in
-    # channels-last (time-major) memory, faster still, with each batch norm folded into its
-    # convolution. Training keeps contiguous memory: dropout draws its masks in braindecode's
-    # element order.
+    # conversion applies) with time last, where oneDNN is fastest. Fused, in channels-last
+    # (time-major) memory, faster still (dropout draws its masks in braindecode's element
+    # order all the same), and in eval with each batch norm folded into its convolution.
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Everything before the classifier: ``(B, C, T) -> (B, n_filters_4, n_times_out)``."""
         self.check_input(x, self.n_times, None)
         fold = self.fused and not self.training
         x = x.unsqueeze(2)
-        if fold:
+        if self.fused:
             x = x.contiguous(memory_format=torch.channels_last)
         if hasattr(self, "conv_time_spat"):
             weight, bias = self.conv_time_spat.merged_kernel()
@@ -306,7 +307,7 @@ class Deep4Net(SignalModel, nn.Module):
 
         later_pool_first = self.later_pool_first and self.fused
         # block 2
-        x = self.drop_2(x)
+        x = dropout(x, self.drop_2.p, self.drop_2.training)
         weight, bias = self.conv_2.weight, self.conv_2.bias
         if hasattr(self, "bnorm_2") and fold:
             weight, bias = fold_batch_norm(
@@ -323,7 +324,7 @@ class Deep4Net(SignalModel, nn.Module):
             x = temporal_pool(self.nonlin_2(x), self.later_pool_max, pool[0], pool[1], pool[2], pool[3])
         x = self.pool_nonlin_2(x)
         # block 3
-        x = self.drop_3(x)
+        x = dropout(x, self.drop_3.p, self.drop_3.training)
         weight, bias = self.conv_3.weight, self.conv_3.bias
         if hasattr(self, "bnorm_3") and fold:
             weight, bias = fold_batch_norm(
@@ -340,7 +341,7 @@ class Deep4Net(SignalModel, nn.Module):
             x = temporal_pool(self.nonlin_3(x), self.later_pool_max, pool[0], pool[1], pool[2], pool[3])
         x = self.pool_nonlin_3(x)
         # block 4
-        x = self.drop_4(x)
+        x = dropout(x, self.drop_4.p, self.drop_4.training)
         weight, bias = self.conv_4.weight, self.conv_4.bias
         if hasattr(self, "bnorm_4") and fold:
             weight, bias = fold_batch_norm(
