@@ -28,6 +28,14 @@ _PUBLIC: dict[str, str] = {
     "EEGNetParams": "eegzoo.specs",
     "ShallowFBCSPNetParams": "eegzoo.specs",
     "FBCNetParams": "eegzoo.specs",
+    "ATCNetParams": "eegzoo.specs",
+    "CTNetParams": "eegzoo.specs",
+    "Deep4NetParams": "eegzoo.specs",
+    "EEGConformerParams": "eegzoo.specs",
+    "EEGNeXParams": "eegzoo.specs",
+    "EEGTCNetParams": "eegzoo.specs",
+    "IFNetParams": "eegzoo.specs",
+    "TCFormerParams": "eegzoo.specs",
     "MeasuredResult": "eegzoo.specs",
     "measured_results": "eegzoo.specs",
     "is_model": "eegzoo.registry",
@@ -55,6 +63,14 @@ _PUBLIC: dict[str, str] = {
     "EEGNet": "eegzoo.models",
     "ShallowFBCSPNet": "eegzoo.models",
     "FBCNet": "eegzoo.models",
+    "ATCNet": "eegzoo.models",
+    "CTNet": "eegzoo.models",
+    "Deep4Net": "eegzoo.models",
+    "EEGConformer": "eegzoo.models",
+    "EEGNeX": "eegzoo.models",
+    "EEGTCNet": "eegzoo.models",
+    "IFNet": "eegzoo.models",
+    "TCFormer": "eegzoo.models",
     # files, Hub, deployment
     "InferenceFBLightConvNet": "eegzoo.models.inference",
     "export_model": "eegzoo.io.export",
@@ -76,8 +92,6 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(_SUBMODULES[name])
     if name not in _PUBLIC:
         raise AttributeError(f"module 'eegzoo' has no attribute {name!r}")
-    if _PUBLIC[name] in ("eegzoo.blocks", "eegzoo.models"):
-        importlib.import_module("eegzoo.api")  # model classes' save/from_pretrained need the io layer
     value = getattr(importlib.import_module(_PUBLIC[name]), name)
     globals()[name] = value
     return value
@@ -95,7 +109,10 @@ if TYPE_CHECKING:  # static analysers see the real names
     from eegzoo.core.signal import TruncationWarning
     from eegzoo.io.export import export_model, inference_module
     from eegzoo.models.inference import InferenceFBLightConvNet
-    from eegzoo.models import EEGNet, FBCNet, FBLightConvNet, ShallowFBCSPNet
+    from eegzoo.models import (
+        ATCNet, CTNet, Deep4Net, EEGConformer, EEGNet, EEGNeX, EEGTCNet, FBCNet, FBLightConvNet, IFNet,
+        ShallowFBCSPNet, TCFormer,
+    )
     from eegzoo.registry import (
         EEGZooPluginWarning,
         dataset_spec,
@@ -111,7 +128,15 @@ if TYPE_CHECKING:  # static analysers see the real names
     )
     from eegzoo.specs import (
         DatasetSpec,
+        ATCNetParams,
+        CTNetParams,
+        Deep4NetParams,
+        EEGConformerParams,
         EEGNetParams,
+        EEGNeXParams,
+        EEGTCNetParams,
+        IFNetParams,
+        TCFormerParams,
         FBCNetParams,
         FBLightConvNetParams,
         InputContract,

@@ -36,7 +36,15 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from eegzoo.models.atcnet import ATCNet
+    from eegzoo.models.ctnet import CTNet
+    from eegzoo.models.deep4net import Deep4Net
+    from eegzoo.models.eegconformer import EEGConformer
+    from eegzoo.models.eegnex import EEGNeX
     from eegzoo.models.eegnet import EEGNet
+    from eegzoo.models.eegtcnet import EEGTCNet
     from eegzoo.models.fbcnet import FBCNet
     from eegzoo.models.fblightconvnet import FBLightConvNet
+    from eegzoo.models.ifnet import IFNet
     from eegzoo.models.shallowfbcspnet import ShallowFBCSPNet
+    from eegzoo.models.tcformer import TCFormer
