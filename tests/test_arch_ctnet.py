@@ -283,3 +283,20 @@ def test_input_must_be_exactly_n_times():
         model(torch.randn(1, 3, 200))
     with pytest.raises(ValueError, match="Input has 4 channels but the model was built for n_chans=3."):
         model(torch.randn(1, 4, 256))
+
+
+def test_batch_norms_frozen_one_by_one_keep_the_fused_path_exact():
+    """Each batch norm follows its own mode (e.g. the first frozen for fine-tuning)."""
+    outs = []
+    for fused in (True, False):
+        model, t = reference("odd_kernel_relu_pools_4_5", fused=fused)
+        model.train()
+        model.cnn.eegnet_module[1].eval()
+        model.cnn.eegnet_module[8].eval()
+        torch.manual_seed(5)
+        with torch.no_grad():
+            outs.append((model(t["x"]), model.cnn.eegnet_module[3].running_mean.clone(),
+                         model.cnn.eegnet_module[1].running_mean.clone()))
+    torch.testing.assert_close(outs[0][0], outs[1][0], rtol=0, atol=TOL)
+    torch.testing.assert_close(outs[0][1], outs[1][1], rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(outs[0][2], outs[1][2], rtol=0, atol=0)

@@ -208,7 +208,7 @@ class CTNet(SignalModel, nn.Module):
         left_2 = (_SECOND_KERNEL - 1) // 2
         y = F.pad(y, (left_2, _SECOND_KERNEL - 1 - left_2))
         weight = conv_sep.weight[:, :, 0, :]
-        if training:
+        if bn_sep.training:
             y = bn_sep(F.conv1d(y, weight).unsqueeze(2))[:, :, 0, :]
         else:
             scale_3, shift_3 = _affine(bn_sep, *_running_stats(bn_sep))
