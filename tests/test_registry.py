@@ -136,7 +136,7 @@ GOOD_SIGNAL = "[signal]\nn_chans = 3\nn_outputs = 2\nn_times = 500\nsfreq = 250.
         ('architecture = "fblightconvnet"\n[signal]\nn_chans = -2\n',
          r"field 'signal.n_chans': Input should be greater than or equal to 1"),
         ('architecture = "lightconv"\n' + GOOD_SIGNAL,
-         r"field 'architecture': Unknown architecture 'lightconv'.*valid ones are: eegnet, fbcnet, fblightconvnet, sequential, shallowfbcspnet"),
+         r"field 'architecture': Unknown architecture 'lightconv'.*valid ones are: atcnet, ctnet, deep4net, eegconformer, eegnet, eegnex, eegtcnet, fbcnet, fblightconvnet, ifnet, sequential, shallowfbcspnet, tcformer"),
         ('architecture = "fblightconvnet"\n' + GOOD_SIGNAL + "[params]\nn_bands = [[30, 200]]\n",
          r"Band 0 \(30, 200\) Hz reaches the Nyquist"),
         ('architecture = "sequential"\n' + GOOD_SIGNAL + '[[blocks]]\ntype = "FilterBnk"\n',
