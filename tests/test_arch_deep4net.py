@@ -304,3 +304,15 @@ def test_dilated_avg_pool():
     assert torch.jit.script(pool)(x).shape == (2, 3, 31, 1)
     with pytest.raises(ValueError, match=r"DilatedAvgPool2d: stride must be an int or a pair of ints >= 0, got \(1, 2, 3\)."):
         DilatedAvgPool2d(3, (1, 2, 3))
+
+
+@pytest.mark.parametrize("kwargs", [dict(n_chans=1), dict(n_chans=3, n_filters_spat=1)])
+def test_single_channel_or_spatial_filter_builds(kwargs):
+    """braindecode 1.8.1 raises 'self must be a matrix' here (its merged layer squeezes the
+    spatial weight); the merged convolution equals the two convolutions in sequence."""
+    model = Deep4Net(n_outputs=2, n_times=500, **kwargs).eval()
+    x = torch.randn(2, model.n_chans, 500)
+    layer = model.conv_time_spat
+    two_step = layer.conv_spat(layer.conv_time(x.transpose(1, 2).unsqueeze(1)))[..., 0]
+    torch.testing.assert_close(layer(x), two_step, rtol=0, atol=1e-5)
+    assert model(x).shape == (2, 2)
