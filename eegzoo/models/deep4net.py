@@ -91,6 +91,7 @@ class Deep4Net(SignalModel, nn.Module):
     """
 
     architecture_name = "deep4net"
+    supports_dense_predictions = True  # braindecode's cropped decoding (to_dense_prediction_model)
     params_model = Deep4NetParams
 
     def __init__(
