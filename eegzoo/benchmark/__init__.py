@@ -22,11 +22,11 @@ import numpy as np
 
 from eegzoo.benchmark.baselines import BASELINES, Baseline
 from eegzoo.benchmark.report import markdown_table, plot, summarize, write_csv
-from eegzoo.benchmark.runner import Method, execute, load_datasets, methods, plan
+from eegzoo.benchmark.runner import ClusterError, Method, execute, methods, plan, prepare_datasets
 from eegzoo.core.files import atomic_write_text
 from eegzoo.core.version import __version__
 
-__all__ = ["BASELINES", "DEFAULT_BASELINES", "DEFAULT_MODELS", "Baseline", "BenchmarkResult", "Method", "offline_datasets", "run_benchmark"]
+__all__ = ["BASELINES", "DEFAULT_BASELINES", "DEFAULT_MODELS", "Baseline", "BenchmarkResult", "ClusterError", "Method", "offline_datasets", "run_benchmark"]
 
 # The zoo's four architectures: with every offline dataset and 3 seeds, 111 cells in about
 # 12 minutes on 2 CPU cores (README, Benchmark), the run behind the README's table.
@@ -66,13 +66,25 @@ def run_benchmark(
     model_kwargs: dict[str, Any] | None = None,
     n_jobs: int = -1,
     backend: str | None = None,
+    scheduler: str | None = None,
+    address: str | None = None,
+    threads: int = 1,
     alpha: float = 0.05,
     report: Callable[..., None] | None = None,
+    started: Callable[..., None] | None = None,
 ) -> BenchmarkResult:
     """Benchmark ``models`` (registered names) and ``baselines`` on ``datasets`` (registered
     names; default: :func:`offline_datasets`) for ``seeds`` (N → seeds 0..N-1, or a list).
     Zoo models are trained with ``recipe`` (``epochs`` and ``model_kwargs`` override it),
-    through :class:`eegzoo.sklearn.EEGZooClassifier`, exactly like the baselines."""
+    through :class:`eegzoo.sklearn.EEGZooClassifier`, exactly like the baselines.
+
+    Each cell is a job that loads its own subject where it runs. ``backend``: ``loky``
+    (default, ``n_jobs`` processes), ``threading``, ``dask`` (``scheduler``: the address of a
+    running dask scheduler; none: a ``LocalCluster`` sized to this machine) or ``ray``
+    (``address`` of a ray cluster; none: a local ``ray.init``); the last two need
+    ``pip install 'eegzoo[cluster]'``. Each job runs ``threads`` torch/BLAS threads (1 by
+    default: the same table, bit for bit, on every backend). ``started(n, total, cell)`` and
+    ``report(done, total, cell, result, cached)`` are called as cells start and finish."""
     start = time.perf_counter()
     out = Path(out)
     datasets = list(offline_datasets() if datasets is None else datasets)
@@ -82,9 +94,10 @@ def run_benchmark(
     chosen = methods(list(models), list(baselines), recipe=recipe, epochs=epochs, model_kwargs=model_kwargs)
     if not chosen:
         raise ValueError("Nothing to benchmark: give at least one model or baseline.")
-    loaded = load_datasets(datasets)
-    cells = plan(chosen, datasets, seed_list, out, loaded)
-    results = execute(cells, n_jobs=n_jobs, backend=backend, report=report)
+    sizes = prepare_datasets(datasets)
+    cells = plan(chosen, datasets, seed_list, out, sizes)
+    results = execute(cells, n_jobs=n_jobs, backend=backend, report=report, started=started, threads=threads,
+                      scheduler=scheduler, address=address)
     rows = summarize(results, alpha)
     files = {
         "csv": write_csv(rows, out / "results.csv"),
@@ -95,7 +108,7 @@ def run_benchmark(
     seconds = time.perf_counter() - start
     run = {"models": list(models), "baselines": list(baselines), "datasets": datasets, "seeds": seed_list,
            "zoo_settings": chosen[0].settings if chosen and chosen[0].kind == "zoo" else {},
-           "n_jobs": n_jobs, "backend": backend or "loky", "seconds": round(seconds, 1), "eegzoo": __version__,
+           "n_jobs": n_jobs, "backend": backend or "loky", "threads_per_job": threads, "seconds": round(seconds, 1), "eegzoo": __version__,
            "python": sys.version.split()[0], "platform": platform.platform(), "cpu_count": os.cpu_count()}
     files["run"] = atomic_write_text(out / "benchmark.json", json.dumps(run, indent=2) + "\n")
     return BenchmarkResult(rows, results, files, seconds)

@@ -1,5 +1,12 @@
 """Run every method × dataset × subject × seed under the dataset's protocol, as independent
-joblib jobs whose results are cached on disk (an interrupted run resumes where it stopped)."""
+jobs whose results are cached on disk (an interrupted run resumes where it stopped).
+
+A job receives a :class:`Cell`: the method (a name and settings), the dataset's spec, the
+subject, the seed and the path of its result, never data or models. It loads its own
+subject's recordings from the dataset cache where it runs (a joblib/loky process, a dask
+worker, a ray worker), so the parent never holds a whole dataset. Engines: joblib (``loky``,
+``threading``), dask.distributed through joblib's dask backend, ray through its task API
+(joblib's ray backend cannot yield results as they finish)."""
 
 from __future__ import annotations
 
@@ -21,6 +28,7 @@ from eegzoo.core.errors import RegistryError, unknown_names_message
 from eegzoo.core.files import atomic_write_text
 from eegzoo.core.jsonsafe import json_safe
 from eegzoo.core.version import __version__
+from eegzoo.specs.dataset import DatasetSpec
 
 
 @dataclass(frozen=True)
@@ -60,10 +68,57 @@ def methods(models: Sequence[str], baselines: Sequence[str], **zoo_settings: Any
 @dataclass(frozen=True)
 class Cell:
     method: Method
-    data: SubjectData
+    spec: DatasetSpec  # the dataset's spec itself (a spec registered at run time is unknown to workers)
+    subject: int
     seed: int
     path: Path  # where its result is cached
     config: dict[str, Any]  # what determines the result; a cached file with another config is recomputed
+    cost: float = 1.0  # relative run time (the longest cells are started first)
+
+    @property
+    def data(self) -> SubjectData:
+        """This cell's subject's trials, read from the dataset cache (the last subject read in
+        this process is kept, so that the other seeds and methods of a subject reuse it)."""
+        return _subject(self.spec, self.subject)
+
+
+_LAST_SUBJECT: dict[str, SubjectData] = {}
+
+
+def _subject(spec: DatasetSpec, subject: int) -> SubjectData:
+    from eegzoo.data.datasets import load_dataset
+
+    key = json.dumps([spec.model_dump(mode="json"), str(getattr(spec, "_spec_dir", None)), subject], sort_keys=True)
+    if key not in _LAST_SUBJECT:
+        _LAST_SUBJECT.clear()  # one subject at a time per process
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            found = subject_data(spec, load_dataset(spec, subjects=[subject], progress=False))
+        if not found:
+            raise ValueError(f"Dataset '{spec.name}' subject {subject} has no trials for its protocol ({spec.protocol.kind}).")
+        _LAST_SUBJECT[key] = found[0]
+    return _LAST_SUBJECT[key]
+
+
+def protocol_subjects(spec: DatasetSpec) -> list[int]:
+    """The subjects whose files provide the splits the protocol uses (others are left out,
+    as :func:`eegzoo.benchmark.protocol.subject_data` leaves them out)."""
+    protocol = spec.protocol
+    if protocol.kind == "none":
+        raise ValueError(f"Dataset '{spec.name}' has no evaluation protocol (kind 'none'); it cannot be benchmarked.")
+    if spec.source.registry == "moabb":
+        return list(spec.subjects)
+    if spec.on_disk:
+        pairs = {(r.subject, r.split) for r in spec.recordings()}
+    else:
+        pairs = {(int(f.subject), str(f.split)) for f in spec.files if f.subject is not None}
+    kept = []
+    for subject in spec.subjects:
+        splits = {split for s, split in pairs if s == subject}
+        if (protocol.kind == "train-test" and splits & set(protocol.train) and splits & set(protocol.test)) or (
+                protocol.kind != "train-test" and protocol.split in splits):
+            kept.append(subject)
+    return kept
 
 
 def _spec_hash(name: str) -> str:
@@ -74,24 +129,31 @@ def _spec_hash(name: str) -> str:
 
 
 def plan(methods_: Sequence[Method], datasets: Sequence[str], seeds: Sequence[int], out: Path,
-         loaded: dict[str, list[SubjectData]]) -> list[Cell]:
+         sizes: dict[str, float] | None = None) -> list[Cell]:
+    """Every cell, in order dataset × method × subject × seed (``sizes``: values per subject of
+    each dataset, to start the longest cells first)."""
+    from eegzoo.registry.datasets import dataset_spec
+
     cells = []
     for dataset in datasets:
+        spec = dataset_spec(dataset)
         spec_hash = _spec_hash(dataset)
+        subjects = protocol_subjects(spec)
         for method in methods_:
-            for data in loaded[dataset]:
-                for seed in _seeds_that_matter(method, data, seeds):
+            cost = (sizes or {}).get(dataset, 1.0) * (50.0 if method.kind == "zoo" else 1.0)
+            for subject in subjects:
+                for seed in _seeds_that_matter(method, spec.protocol.kind, seeds):
                     config = {"method": method.describe(), "dataset": dataset, "dataset_spec": spec_hash,
-                              "subject": data.subject, "seed": seed, "eegzoo": __version__}
-                    path = out / "cells" / dataset / method.name / f"subject{data.subject}-seed{seed}.json"
-                    cells.append(Cell(method, data, seed, path, config))
+                              "subject": subject, "seed": seed, "eegzoo": __version__}
+                    path = out / "cells" / dataset / method.name / f"subject{subject}-seed{seed}.json"
+                    cells.append(Cell(method, spec, subject, seed, path, config, cost))
     return cells
 
 
-def _seeds_that_matter(method: Method, data: SubjectData, seeds: Sequence[int]) -> Sequence[int]:
+def _seeds_that_matter(method: Method, protocol_kind: str, seeds: Sequence[int]) -> Sequence[int]:
     """Baselines are deterministic: with folds that do not depend on the seed (an official
     split, chronological folds) one run stands for every seed."""
-    return seeds[:1] if method.kind == "baseline" and data.protocol.kind != "k-fold" else seeds
+    return seeds[:1] if method.kind == "baseline" and protocol_kind != "k-fold" else seeds
 
 
 def cached_result(cell: Cell) -> dict[str, Any] | None:
@@ -107,7 +169,15 @@ def cached_result(cell: Cell) -> dict[str, Any] | None:
 
 
 def run_cell(cell: Cell, threads: int = 1) -> dict[str, Any]:
-    """Fit and test ``cell.method`` on each fold of ``cell.data``; write the result atomically."""
+    """Load the cell's subject, fit and test ``cell.method`` on each fold with ``threads``
+    torch/BLAS threads; write the result atomically."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads):
+        return _run_cell(cell, threads)
+
+
+def _run_cell(cell: Cell, threads: int) -> dict[str, Any]:
     import mne
     import torch
 
@@ -134,27 +204,40 @@ def run_cell(cell: Cell, threads: int = 1) -> dict[str, Any]:
     return result
 
 
-def load_datasets(datasets: Iterable[str], progress: bool | None = None) -> dict[str, list[SubjectData]]:
-    from eegzoo.data.datasets import load_dataset
+def prepare_datasets(datasets: Iterable[str], progress: bool | None = None) -> dict[str, float]:
+    """Fill each dataset's cache (downloads happen once, here, not in every worker) and check
+    it by reading its first subject, which the parent then lets go: the size of that
+    subject's trials for each dataset (to start the longest cells first)."""
     from eegzoo.registry.datasets import dataset_spec
 
-    loaded = {}
+    sizes = {}
     for name in datasets:
         spec = dataset_spec(name)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            loaded[name] = subject_data(spec, load_dataset(name, progress=progress))
-    return loaded
+        subjects = protocol_subjects(spec)
+        if not subjects:
+            raise ValueError(f"Dataset '{name}' has no subject with the splits its protocol uses ({spec.protocol.splits}).")
+        sizes[name] = float(np.prod(_subject(spec, subjects[0]).X.shape))
+        _LAST_SUBJECT.clear()
+    return sizes
+
+
+BACKENDS = ("loky", "threading", "multiprocessing", "dask", "ray")
+
+
+class ClusterError(ValueError):
+    """A cluster backend that is not installed or not reachable; the message names the fix."""
 
 
 def execute(cells: Sequence[Cell], n_jobs: int = -1, backend: str | None = None,
-            report: Any = None) -> list[dict[str, Any]]:
-    """Results of every cell, in order: cached ones read back, the others run as joblib jobs
-    (``backend``: joblib's default ``loky`` processes, ``threading``, or a registered
-    cluster backend such as ``dask`` or ``ray``). ``report(done, total, cell, result,
-    cached)`` is called as each finishes."""
-    from joblib import Parallel, delayed, effective_n_jobs, parallel_config
-
+            report: Any = None, *, started: Any = None, threads: int = 1,
+            scheduler: str | None = None, address: str | None = None) -> list[dict[str, Any]]:
+    """Results of every cell, in order: cached ones read back, the others run as jobs on
+    ``backend``: joblib's ``loky`` processes (default), ``threading``, ``dask`` (a running
+    scheduler at ``scheduler``, else a ``LocalCluster`` of ``n_jobs`` single-threaded workers,
+    all cores for -1) or ``ray`` (``ray.init(address)``; without an address, a local ray of
+    ``n_jobs`` CPUs). Each job uses ``threads`` torch/BLAS threads (1: the same results on
+    every backend). ``started(n, total, cell)`` is called as a cell is handed to a free
+    worker, ``report(done, total, cell, result, cached)`` as each finishes."""
     results: list[dict[str, Any] | None] = [cached_result(c) for c in cells]
     todo = [i for i, r in enumerate(results) if r is None]
     done = 0
@@ -163,26 +246,128 @@ def execute(cells: Sequence[Cell], n_jobs: int = -1, backend: str | None = None,
             done += 1
             if report:
                 report(done, len(cells), cells[i], r, True)
-    if todo and backend == "ray":  # joblib knows dask by itself; ray registers its backend on request
-        from ray.util.joblib import register_ray
+    backend = backend or "loky"
+    if backend not in BACKENDS:
+        raise ValueError(f"Unknown backend {backend!r}: use one of {', '.join(BACKENDS)}.")
+    if scheduler is not None and backend != "dask":
+        raise ValueError(f"scheduler={scheduler!r} is the address of a dask scheduler: use it with backend='dask'.")
+    if address is not None and backend != "ray":
+        raise ValueError(f"address={address!r} is the address of a ray cluster: use it with backend='ray'.")
+    if not todo:
+        return [r for r in results if r is not None]
+    todo.sort(key=lambda i: -_cost(cells[i]))  # longest first, so that the last jobs to finish are short ones
+    counter = {"started": done}
 
-        register_ray()
-    if todo:
-        with parallel_config(n_jobs=n_jobs, **({"backend": backend} if backend else {})):
-            workers = effective_n_jobs()
-            threads = max(1, (os.cpu_count() or 1) // max(1, min(workers, len(todo))))
-            # longest first, so that the last jobs to finish are short ones
-            todo.sort(key=lambda i: -_cost(cells[i]))
-            jobs = Parallel(return_as="generator_unordered")(delayed(_indexed)(i, cells[i], threads) for i in todo)
-            try:
-                for i, result in jobs:
-                    results[i] = result
-                    done += 1
-                    if report:
-                        report(done, len(cells), cells[i], result, False)
-            except KeyboardInterrupt:
-                raise BenchmarkInterrupted(done, len(cells)) from None
+    def handed(i: int) -> int:
+        counter["started"] += 1
+        if started:
+            started(counter["started"], len(cells), cells[i])
+        return i
+
+    def finished(pairs: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        nonlocal done
+        try:
+            for i, result in pairs:
+                results[i] = result
+                done += 1
+                if report:
+                    report(done, len(cells), cells[i], result, False)
+        except KeyboardInterrupt:
+            raise BenchmarkInterrupted(done, len(cells)) from None
+
+    if backend == "ray":
+        _execute_ray(cells, todo, n_jobs, threads, address, handed, finished)
+    elif backend == "dask":
+        with _dask_client(n_jobs, threads, scheduler):
+            _execute_joblib(cells, todo, -1, "dask", threads, handed, finished)
+    else:
+        _execute_joblib(cells, todo, n_jobs, backend, threads, handed, finished)
     return [r for r in results if r is not None]
+
+
+def _execute_joblib(cells: Sequence[Cell], todo: list[int], n_jobs: int, backend: str, threads: int,
+                    handed: Any, finished: Any) -> None:
+    from joblib import Parallel, delayed, parallel_config
+
+    # one job per free worker (pre_dispatch="n_jobs", batch_size=1): joblib takes the next job
+    # from the generator when a worker frees, which is when ``handed`` announces its start
+    jobs = (delayed(_indexed)(handed(i), cells[i], threads) for i in todo)
+    with parallel_config(backend=backend, n_jobs=n_jobs):  # registers joblib's dask backend on request
+        finished(Parallel(return_as="generator_unordered", pre_dispatch="n_jobs", batch_size=1)(jobs))
+
+
+def _dask_client(n_jobs: int, threads: int, scheduler: str | None) -> Any:
+    """A dask.distributed client: connected to ``scheduler``, or owning a LocalCluster sized to
+    this machine (``n_jobs`` workers, all cores for -1), closed with the returned context."""
+    import contextlib
+
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise ClusterError("backend 'dask' needs dask.distributed: pip install 'eegzoo[cluster]' "
+                           "(or pip install 'dask[distributed]').") from None
+    stack = contextlib.ExitStack()
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as err:
+            raise ClusterError(f"cannot reach the dask scheduler at {scheduler!r} ({type(err).__name__}: {err}): start one "
+                               "(`dask scheduler`, then `dask worker ADDRESS --nthreads 1` on each machine, or "
+                               "dask-jobqueue's SLURMCluster) and pass its address, e.g. tcp://host:8786; "
+                               "or omit it for a LocalCluster on this machine.") from None
+        stack.callback(client.close)
+        return stack
+    workers = n_jobs if n_jobs > 0 else max(1, (os.cpu_count() or 1) // max(1, threads))
+    cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                               dashboard_address=None))
+    stack.enter_context(Client(cluster))
+    return stack
+
+
+def _execute_ray(cells: Sequence[Cell], todo: list[int], n_jobs: int, threads: int, address: str | None,
+                 handed: Any, finished: Any) -> None:
+    """Ray tasks through ray's own API (joblib's ray backend cannot return results as they
+    finish): as many in flight as the cluster has CPUs for, one more as each finishes."""
+    try:
+        import ray
+    except ImportError:
+        raise ClusterError("backend 'ray' needs ray: pip install 'eegzoo[cluster]' (or pip install 'ray').") from None
+    owned = not ray.is_initialized()
+    if owned:
+        try:
+            if address is not None:
+                ray.init(address=address, log_to_driver=False)
+            else:
+                ray.init(num_cpus=n_jobs if n_jobs > 0 else None, log_to_driver=False)
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            raise ClusterError(f"cannot connect to the ray cluster at {address!r} ({type(err).__name__}: "
+                               f"{str(err).splitlines()[0] if str(err) else ''}): start one (`ray start --head`, then "
+                               "`ray start --address HEAD:6379` on each machine) and pass its address, e.g. HEAD:6379 "
+                               "or 'auto'; or omit it for a local ray on this machine.") from None
+    try:
+        task = ray.remote(num_cpus=threads, max_retries=0)(_indexed)
+        slots = max(1, int(ray.cluster_resources().get("CPU", 1) // threads))
+        if n_jobs > 0:
+            slots = min(slots, n_jobs)
+        queue = list(todo)
+
+        def pairs() -> Iterable[tuple[int, dict[str, Any]]]:
+            running: list[Any] = []
+            try:
+                while queue or running:
+                    while queue and len(running) < slots:
+                        i = queue.pop(0)
+                        running.append(task.remote(handed(i), cells[i], threads))
+                    ready, running = ray.wait(running, num_returns=1)
+                    yield ray.get(ready[0])
+            finally:
+                for ref in running:
+                    ray.cancel(ref, force=True)
+
+        finished(pairs())
+    finally:
+        if owned:
+            ray.shutdown()
 
 
 class BenchmarkInterrupted(KeyboardInterrupt):
@@ -202,5 +387,4 @@ def _indexed(i: int, cell: Cell, threads: int) -> tuple[int, dict[str, Any]]:
 
 
 def _cost(cell: Cell) -> float:
-    size = float(np.prod(cell.data.X.shape))
-    return size * (50.0 if cell.method.kind == "zoo" else 1.0)
+    return cell.cost
