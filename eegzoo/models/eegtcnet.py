@@ -186,9 +186,11 @@ class EEGTCNet(SignalModel, nn.Module):
 
 class _EEGNetTC(nn.Module):
     """EEG-TCNet's EEGNet part: ``(B, C, T) -> (B, F2, T')``, braindecode's ``eegnet_tc``
-    (same submodules and weight shapes). braindecode runs it on ``(B, 1, T, C)`` with
-    ``(k, 1)`` kernels; here time is the last axis (the kernels transposed), which keeps the
-    signals contiguous and gives the TCN its ``(B, F2, T')`` input without a permute."""
+    (same submodules and weight shapes). The temporal and spatial convolutions run on
+    braindecode's ``(B, 1, T, C)`` layout (oneDNN's fastest for a one-input-channel
+    convolution, forward and backward); from the spatial convolution on, time is the last
+    axis (a free view of its ``(B, F2, T, 1)`` output), which gives the TCN its ``(B, F2, T')``
+    input without a permute. In eval every batch norm is folded into its convolution."""
 
     def __init__(
         self, n_chans: int, filter_1: int, kern_length: int, depth_multiplier: int,
@@ -218,15 +220,12 @@ class _EEGNetTC(nn.Module):
         # Eval: each batch norm folded into the convolution before it (one pass less over
         # the largest map, the F1 x n_chans filtered signals).
         bn = self.bn1
-        w, b = fold_batch_norm(
-            self.conv1.weight.transpose(2, 3), None, bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps
-        )
-        x = self.activation(F.conv2d(x.unsqueeze(1), w, b, padding=(0, self.kern_length // 2)))
+        w, b = fold_batch_norm(self.conv1.weight, None, bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps)
+        x = self.activation(F.conv2d(x.transpose(1, 2).unsqueeze(1), w, b, padding=(self.kern_length // 2, 0)))
         bn = self.bn2
-        w, b = fold_batch_norm(
-            self.depthwise_conv.weight.transpose(2, 3), None, bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps
-        )
-        x = self.pool1(self.activation(F.conv2d(x, w, b, groups=self.filter_1)))
+        w, b = fold_batch_norm(self.depthwise_conv.weight, None, bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps)
+        x = F.conv2d(x, w, b, groups=self.filter_1).transpose(2, 3)  # (B, F2, 1, T1), a view
+        x = self.pool1(self.activation(x))
         x = F.conv2d(
             x, self.separable_conv_depthwise.weight.transpose(2, 3), padding=(0, self.filter_2 // 2),
             groups=self.filter_2,
@@ -240,9 +239,8 @@ class _EEGNetTC(nn.Module):
 
     def forward_train(self, x: torch.Tensor) -> torch.Tensor:
         """braindecode's operations one by one (batch statistics, dropout)."""
-        x = F.conv2d(x.unsqueeze(1), self.conv1.weight.transpose(2, 3), padding=(0, self.kern_length // 2))
-        x = self.activation(self.bn1(x))  # (B, F1, C, T1)
-        x = F.conv2d(x, self.depthwise_conv.weight.transpose(2, 3), groups=self.filter_1)
+        x = self.conv1(x.transpose(1, 2).unsqueeze(1))  # (B, F1, T1, C)
+        x = self.depthwise_conv(self.activation(self.bn1(x))).transpose(2, 3)  # (B, F2, 1, T1), a view
         x = self.drop1(self.pool1(self.activation(self.bn2(x))))  # (B, F2, 1, T2)
         x = F.conv2d(
             x, self.separable_conv_depthwise.weight.transpose(2, 3), padding=(0, self.filter_2 // 2),
