@@ -30,9 +30,9 @@ def tiny(tmp_path_factory):
     reload_datasets()
 
 
-def _run(tmp_path, backend, **kwargs):
+def _run(tmp_path, backend, folder=None, **kwargs):
     starts, ends = [], []
-    result = run_benchmark(MODELS, ["tinyfaces"], seeds=[0], out=tmp_path / backend, baselines=BASELINES, epochs=2,
+    result = run_benchmark(MODELS, ["tinyfaces"], seeds=[0], out=tmp_path / (folder or backend), baselines=BASELINES, epochs=2,
                            n_jobs=2, backend=backend, started=lambda n, total, cell: starts.append((n, total, cell.method.name)),
                            report=lambda done, total, cell, r, cached: ends.append((done, total, cell.method.name)), **kwargs)
     return result, starts, ends
@@ -58,11 +58,24 @@ def test_loky_starts_and_ends_every_cell(loky):
     assert json.loads(result.files["run"].read_text())["threads_per_job"] == 1
 
 
-def test_dask_local_cluster_gives_lokys_table_bit_for_bit(loky, tmp_path):
+def test_cli_on_a_dask_local_cluster_gives_lokys_table_bit_for_bit(loky, tmp_path, capsys):
     pytest.importorskip("dask.distributed")
-    result, starts, ends = _run(tmp_path, "dask")
-    assert _same(result) == _same(loky[0]) and len(starts) == len(ends) == 2
-    assert json.loads(result.files["run"].read_text())["backend"] == "dask"
+    out = tmp_path / "cli-dask"
+    assert main(["benchmark", "--models", *MODELS, "--datasets", "tinyfaces", "--baselines", *BASELINES, "--seeds", "1",
+                 "--epochs", "2", "--n-jobs", "2", "--backend", "dask", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "[start 1/2] shallowfbcspnet on tinyfaces subject 1 seed 0" in said and "[start 2/2] csp-lda on tinyfaces" in said
+    assert "[2/2]" in said and "| tinyfaces | csp-lda (baseline) |" in said
+    assert json.loads((out / "benchmark.json").read_text())["backend"] == "dask"
+    read_back, starts, _ = _run(tmp_path, "loky", folder="cli-dask")  # every cell cached: read back, nothing runs
+    assert starts == [] and _same(read_back) == _same(loky[0])
+
+
+def test_cli_names_the_fix_for_an_unreachable_cluster(tiny, tmp_path, capsys):
+    pytest.importorskip("ray")
+    assert main(["benchmark", "--models", "", "--datasets", "tinyfaces", "--baselines", "csp-lda", "--seeds", "1",
+                 "--backend", "ray", "--address", "127.0.0.1:9", "--out", str(tmp_path)]) == 2
+    assert "cannot connect to the ray cluster at '127.0.0.1:9' (ConnectionRefusedError" in capsys.readouterr().err
 
 
 def test_dask_scheduler_address(loky, tmp_path):

@@ -326,10 +326,15 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
               f"accuracy {correct / len(result['y_true']):.3f}" + (" (cached)" if cached else f", fit {sum(result['fit_seconds']):.1f} s"),
               flush=True)
 
+    def started(n: int, total: int, cell) -> None:
+        c = cell.config
+        print(f"[start {n}/{total}] {c['method']['name']} on {c['dataset']} subject {c['subject']} seed {c['seed']}", flush=True)
+
     result = run_benchmark(
         _names(args.models) if args.models is not None else DEFAULT_MODELS, _dataset_names(_names(args.datasets)), args.seeds, args.out,
         _names(args.baselines) if args.baselines is not None else DEFAULT_BASELINES,
-        recipe=args.recipe, epochs=args.epochs, n_jobs=args.n_jobs, backend=args.backend, report=report,
+        recipe=args.recipe, epochs=args.epochs, n_jobs=args.n_jobs, backend=args.backend, report=report, started=started,
+        scheduler=args.scheduler, address=args.address, threads=args.threads,
     )
     print(result.markdown)
     print(f"{len(result.cells)} cells in {result.seconds:.0f} s; " + ", ".join(str(p) for p in result.files.values()))
@@ -455,7 +460,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recipe", default="benchmark", help="training recipe of the zoo models (default: benchmark)")
     p.add_argument("--epochs", type=int, default=None, help="maximum epochs (default: the recipe's)")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel jobs (default: all cores)")
-    p.add_argument("--backend", default=None, help="joblib backend: loky (default), threading, or a cluster backend (dask, ray)")
+    p.add_argument("--backend", default=None, choices=["loky", "threading", "multiprocessing", "dask", "ray"],
+                   help="where cells run: loky processes (default), threading, dask or ray (pip install 'eegzoo[cluster]')")
+    p.add_argument("--scheduler", default=None, help="dask: address of a running scheduler, e.g. tcp://host:8786 "
+                   "(default: a LocalCluster of --n-jobs workers on this machine)")
+    p.add_argument("--address", default=None, help="ray: address of a running cluster, e.g. host:6379 or auto "
+                   "(default: a local ray.init on this machine)")
+    p.add_argument("--threads", type=int, default=1, help="torch/BLAS threads per cell (default: 1, the same table on every backend)")
     p.set_defaults(func=_cmd_benchmark)
     p = sub.add_parser("demo", help="the end-to-end demo")
     p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")

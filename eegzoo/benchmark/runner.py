@@ -334,6 +334,7 @@ def _execute_ray(cells: Sequence[Cell], todo: list[int], n_jobs: int, threads: i
         raise ClusterError("backend 'ray' needs ray: pip install 'eegzoo[cluster]' (or pip install 'ray').") from None
     owned = not ray.is_initialized()
     if owned:
+        _check_reachable(address)
         try:
             if address is not None:
                 ray.init(address=address, log_to_driver=False)
@@ -368,6 +369,23 @@ def _execute_ray(cells: Sequence[Cell], todo: list[int], n_jobs: int, threads: i
     finally:
         if owned:
             ray.shutdown()
+
+
+def _check_reachable(address: str | None) -> None:
+    """A ray address (host:port, ray://host:port) that accepts no TCP connection within 5 s
+    is an error now (ray.init itself retries for minutes)."""
+    import socket
+
+    if address is None or address == "auto" or address.startswith("local"):
+        return
+    host, _, port = address.split("://")[-1].rpartition(":")
+    try:
+        with socket.create_connection((host or "localhost", int(port)), timeout=5):
+            return
+    except (OSError, ValueError) as err:
+        raise ClusterError(f"cannot connect to the ray cluster at {address!r} ({type(err).__name__}: {err}): start one "
+                           "(`ray start --head`, then `ray start --address HEAD:6379` on each machine) and pass its "
+                           "address, e.g. HEAD:6379 or 'auto'; or omit it for a local ray on this machine.") from None
 
 
 class BenchmarkInterrupted(KeyboardInterrupt):
