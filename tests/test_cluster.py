@@ -112,3 +112,18 @@ def test_missing_engine_and_misplaced_addresses_name_the_fix(tiny, tmp_path, mon
         _run(tmp_path, "loky", scheduler="tcp://x:1")
     with pytest.raises(ValueError, match="Unknown backend 'spark': use one of loky, threading, multiprocessing, dask, ray"):
         _run(tmp_path, "spark")
+
+
+def test_jobs_carry_the_spec_and_the_subject_not_data(tiny, tmp_path):
+    import pickle
+
+    import eegzoo.benchmark.runner as runner
+
+    cells = runner.plan(runner.methods(MODELS, BASELINES, epochs=2), ["tinyfaces"], [0], tmp_path)
+    assert [(c.method.name, c.subject, c.spec.name) for c in cells] == [("shallowfbcspnet", 1, "tinyfaces"), ("csp-lda", 1, "tinyfaces")]
+    for cell in cells:
+        blob = pickle.dumps(cell)
+        assert len(blob) < 20_000 and b"ndarray" not in blob
+    assert not runner._LAST_SUBJECT  # the parent holds no subject's trials
+    assert cells[0].data.X.shape == (36, 4, 100) and list(runner._LAST_SUBJECT) != []  # read where it is used
+    runner._LAST_SUBJECT.clear()
