@@ -127,3 +127,14 @@ def test_jobs_carry_the_spec_and_the_subject_not_data(tiny, tmp_path):
     assert not runner._LAST_SUBJECT  # the parent holds no subject's trials
     assert cells[0].data.X.shape == (36, 4, 100) and list(runner._LAST_SUBJECT) != []  # read where it is used
     runner._LAST_SUBJECT.clear()
+
+
+def test_device_reaches_the_zoo_estimators_and_the_cells_config(tmp_path):
+    from eegzoo.apps.cli import build_parser
+    from eegzoo.benchmark.runner import methods
+
+    zoo, baseline = methods(["eegnet"], ["csp-lda"], epochs=1, device="cpu")
+    assert zoo.build(128.0, ["C3", "Cz", "C4"], seed=0).device == "cpu" and zoo.describe()["device"] == "cpu"
+    assert "device" not in methods(["eegnet"], [], epochs=1)[0].describe()  # default: the cached cells stay valid
+    args = build_parser().parse_args(["benchmark", "--backend", "dask", "--scheduler", "tcp://h:8786", "--device", "cuda"])
+    assert (args.backend, args.scheduler, args.device, args.threads) == ("dask", "tcp://h:8786", "cuda", 1)

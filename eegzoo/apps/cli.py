@@ -334,7 +334,7 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
         _names(args.models) if args.models is not None else DEFAULT_MODELS, _dataset_names(_names(args.datasets)), args.seeds, args.out,
         _names(args.baselines) if args.baselines is not None else DEFAULT_BASELINES,
         recipe=args.recipe, epochs=args.epochs, n_jobs=args.n_jobs, backend=args.backend, report=report, started=started,
-        scheduler=args.scheduler, address=args.address, threads=args.threads,
+        scheduler=args.scheduler, address=args.address, threads=args.threads, device=args.device,
     )
     print(result.markdown)
     print(f"{len(result.cells)} cells in {result.seconds:.0f} s; " + ", ".join(str(p) for p in result.files.values()))
@@ -467,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--address", default=None, help="ray: address of a running cluster, e.g. host:6379 or auto "
                    "(default: a local ray.init on this machine)")
     p.add_argument("--threads", type=int, default=1, help="torch/BLAS threads per cell (default: 1, the same table on every backend)")
+    p.add_argument("--device", default=None, help="where zoo models train: cuda, cuda:1, cpu (default: CUDA when available)")
     p.set_defaults(func=_cmd_benchmark)
     p = sub.add_parser("demo", help="the end-to-end demo")
     p.add_argument("--out", default="runs/demo", help="output folder (default: runs/demo)")

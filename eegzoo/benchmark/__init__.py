@@ -69,6 +69,7 @@ def run_benchmark(
     scheduler: str | None = None,
     address: str | None = None,
     threads: int = 1,
+    device: str | None = None,
     alpha: float = 0.05,
     report: Callable[..., None] | None = None,
     started: Callable[..., None] | None = None,
@@ -83,7 +84,8 @@ def run_benchmark(
     running dask scheduler; none: a ``LocalCluster`` sized to this machine) or ``ray``
     (``address`` of a ray cluster; none: a local ``ray.init``); the last two need
     ``pip install 'eegzoo[cluster]'``. Each job runs ``threads`` torch/BLAS threads (1 by
-    default: the same table, bit for bit, on every backend). ``started(n, total, cell)`` and
+    default: the same table, bit for bit, on every backend). ``device``: where zoo models
+    train (``"cuda"``, ``"cpu"``; default: CUDA when available, as in :func:`eegzoo.fit`). ``started(n, total, cell)`` and
     ``report(done, total, cell, result, cached)`` are called as cells start and finish."""
     start = time.perf_counter()
     out = Path(out)
@@ -91,7 +93,7 @@ def run_benchmark(
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     if not seed_list:
         raise ValueError("seeds must be a positive number or a non-empty list.")
-    chosen = methods(list(models), list(baselines), recipe=recipe, epochs=epochs, model_kwargs=model_kwargs)
+    chosen = methods(list(models), list(baselines), recipe=recipe, epochs=epochs, model_kwargs=model_kwargs, device=device)
     if not chosen:
         raise ValueError("Nothing to benchmark: give at least one model or baseline.")
     sizes = prepare_datasets(datasets)
