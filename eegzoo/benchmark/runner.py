@@ -344,7 +344,9 @@ def _execute_ray(cells: Sequence[Cell], todo: list[int], n_jobs: int, threads: i
             raise ClusterError(f"cannot connect to the ray cluster at {address!r} ({type(err).__name__}: "
                                f"{str(err).splitlines()[0] if str(err) else ''}): start one (`ray start --head`, then "
                                "`ray start --address HEAD:6379` on each machine) and pass its address, e.g. HEAD:6379 "
-                               "or 'auto'; or omit it for a local ray on this machine.") from None
+                               "or 'auto'; or omit it for a local ray on this machine. A cluster started with token "
+                               "authentication (`ray start`'s default since ray 2.5x) also needs RAY_AUTH_MODE=token set "
+                               "here, with its ~/.ray/auth_token.") from None
     try:
         task = ray.remote(num_cpus=threads, max_retries=0)(_indexed)
         slots = max(1, int(ray.cluster_resources().get("CPU", 1) // threads))
