@@ -1,5 +1,5 @@
 """The benchmark on real cluster engines: dask.distributed (a LocalCluster of 2 workers) and
-ray (ray.init(num_cpus=2)) give loky's table bit for bit; jobs load their own subject."""
+ray (ray.init(address="local", num_cpus=2)) give loky's table bit for bit; jobs load their own subject."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def test_dask_scheduler_address(loky, tmp_path):
 
 def test_ray_gives_lokys_table_bit_for_bit(loky, tmp_path):
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, log_to_driver=False)
     try:
         result, starts, ends = _run(tmp_path, "ray")
     finally:
@@ -138,3 +138,9 @@ def test_device_reaches_the_zoo_estimators_and_the_cells_config(tmp_path):
     assert "device" not in methods(["eegnet"], [], epochs=1)[0].describe()  # default: the cached cells stay valid
     args = build_parser().parse_args(["benchmark", "--backend", "dask", "--scheduler", "tcp://h:8786", "--device", "cuda"])
     assert (args.backend, args.scheduler, args.device, args.threads) == ("dask", "tcp://h:8786", "cuda", 1)
+
+
+def test_ray_without_an_address_starts_its_own_local_ray(tiny, tmp_path):
+    pytest.importorskip("ray")
+    result, starts, ends = _run(tmp_path, "ray", folder="ray-own")  # ray.init(address="local", num_cpus=2) inside
+    assert len(starts) == len(ends) == 2 and json.loads(result.files["run"].read_text())["backend"] == "ray"

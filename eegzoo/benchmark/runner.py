@@ -339,7 +339,8 @@ def _execute_ray(cells: Sequence[Cell], todo: list[int], n_jobs: int, threads: i
             if address is not None:
                 ray.init(address=address, log_to_driver=False)
             else:
-                ray.init(num_cpus=n_jobs if n_jobs > 0 else None, log_to_driver=False)
+                # a new local ray even when `ray start` runs here (connecting to it takes no num_cpus)
+                ray.init(address="local", num_cpus=n_jobs if n_jobs > 0 else None, log_to_driver=False)
         except (ConnectionError, RuntimeError, ValueError) as err:
             raise ClusterError(f"cannot connect to the ray cluster at {address!r} ({type(err).__name__}: "
                                f"{str(err).splitlines()[0] if str(err) else ''}): start one (`ray start --head`, then "
