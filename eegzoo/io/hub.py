@@ -88,11 +88,12 @@ _SIGNAL_FIX = {
 
 
 # ------------------------------------------------------------------ writing
-def model_config_document(model: nn.Module) -> dict[str, Any]:
-    """What ``config.json`` holds: the constructor arguments at the top level, eegzoo's
-    record under ``"eegzoo"``, and timm's keys (see :func:`timm_config`)."""
+def model_config_document(model: nn.Module, config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What ``config.json`` holds: the constructor arguments (``config``, default
+    ``model.get_config()``) at the top level, eegzoo's record under ``"eegzoo"``, and timm's
+    keys (see :func:`timm_config`)."""
     spec = spec_of(model)
-    config = model.get_config()
+    config = model.get_config() if config is None else config
     document: dict[str, Any] = dict(config)
     document[EEGZOO_KEY] = {
         "layout": LAYOUT_VERSION,
@@ -148,11 +149,6 @@ def timm_config(model: nn.Module, spec: ModelSpec, config: Mapping[str, Any]) ->
     }
 
 
-def spec_of_params(model: nn.Module) -> Any:
-    """The parameters class of ``model``'s architecture (its runtime options, say)."""
-    return getattr(model, "params_model", None)
-
-
 def save_pretrained(
     model: nn.Module,
     save_directory: str | os.PathLike,
@@ -170,12 +166,13 @@ def save_pretrained(
     the model (default: the folder's path)."""
     directory = Path(save_directory)
     directory.mkdir(parents=True, exist_ok=True)
-    document = model_config_document(model)
+    config = model.get_config()
+    document = model_config_document(model, config)
     save_weights(model, directory / WEIGHTS_NAME)
     sidecar = directory / SIDECAR_NAME
     if getattr(model, "config_json_constructor_only", False):
-        runtime = getattr(spec_of_params(model), "runtime_options", frozenset())
-        arguments = {k: v for k, v in model.get_config().items() if k not in runtime}
+        runtime = getattr(getattr(model, "params_model", None), "runtime_options", frozenset())
+        arguments = {k: v for k, v in config.items() if k not in runtime}
         rest = {k: v for k, v in document.items() if k not in arguments}
         atomic_write_text(directory / CONFIG_NAME, json.dumps(arguments, indent=2, sort_keys=True) + "\n")
         atomic_write_text(sidecar, json.dumps(rest, indent=2, sort_keys=True) + "\n")
