@@ -96,11 +96,22 @@ def predict_proba(
     device = next(model.parameters()).device
     model.eval()
     with torch.no_grad():
-        batches = [model(torch.as_tensor(X[i: i + batch_size], dtype=torch.float32, device=device))
+        batches = [trial_logits(model(torch.as_tensor(X[i: i + batch_size], dtype=torch.float32, device=device)))
                    for i in range(0, len(X), batch_size)]
     if not batches:
         raise ValueError("No trials to predict.")
     return torch.softmax(torch.cat(batches).float(), dim=1).cpu().numpy()
+
+
+def trial_logits(output: torch.Tensor) -> torch.Tensor:
+    """One row of logits per trial: a dense model's ``(batch, n_outputs, n_preds)`` crop
+    predictions (after ``to_dense_prediction_model()``) averaged over the crops, as
+    braindecode's cropped decoding does; ``(batch, n_outputs)`` passes through."""
+    if output.dim() == 3:
+        return output.mean(dim=2)
+    if output.dim() != 2:
+        raise ValueError(f"Expected logits of shape (batch, n_outputs) or (batch, n_outputs, n_preds), got {tuple(output.shape)}.")
+    return output
 
 
 def _prepared_trials(model: nn.Module, data: Any, *, sfreq: float | None, ch_names: Sequence[str] | None,

@@ -41,7 +41,7 @@ def test_lightconvnet_recipe_is_the_original_configuration():
     assert (r.schedule, r.plateau.factor, r.plateau.patience, r.plateau.min_lr) == ("plateau", 0.6, 20, 1e-4)
     assert (r.monitor, r.ties_improve, r.patience, r.epochs) == ("valid_accuracy", True, 50, 500)
     assert (r.valid_fraction, r.refit_epochs) == (0.2, 200)
-    assert list_recipes() == ["benchmark", "default", "lightconvnet"]
+    assert list_recipes() == ["benchmark", "benchmark-cropped", "default", "lightconvnet"]
 
 
 def test_unknown_recipe_and_bad_fields_are_named():

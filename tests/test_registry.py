@@ -43,7 +43,10 @@ def test_every_registered_spec_validates_and_builds(path):
     x = torch.randn(2, spec.signal.n_chans, spec.signal.n_times)
     with torch.no_grad():
         out = model(x)
-    assert out.shape == (2, spec.signal.n_outputs) and torch.isfinite(out).all()
+    # variants for cropped decoding predict at several positions of a trial (braindecode's shape)
+    n_positions = out.shape[2:] if "cropped-decoding" in spec.tags else ()
+    assert out.shape == (2, spec.signal.n_outputs, *n_positions) and torch.isfinite(out).all()
+    assert all(n > 1 for n in n_positions)
 
 
 def test_paper_variant_settings():

@@ -134,6 +134,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             args.name, args.data, args.out, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
             seed=args.seed, subject=args.subject, n_trials=args.trials, patience=args.patience,
             test_source=args.test_data, recipe=args.recipe, selection=selection, report=print,
+            cropped=True if args.cropped else None, device=args.device,
         )
     except KeyboardInterrupt:
         print(f"\ninterrupted: the best checkpoint so far (if any) is in {args.out}/", file=sys.stderr)
@@ -377,7 +378,11 @@ def build_parser() -> argparse.ArgumentParser:
         if command == "train":
             p.add_argument("name", help="registered model name")
             p.add_argument("--out", required=True, help="output folder")
-            p.add_argument("--recipe", default="default", help="training recipe: 'default' (AdamW + cosine) or 'lightconvnet' (the paper's)")
+            p.add_argument("--recipe", default="default", help="training recipe: 'default' (AdamW + cosine), 'lightconvnet' "
+                           "(the paper's), 'benchmark' or 'benchmark-cropped'")
+            p.add_argument("--cropped", action="store_true", help="cropped decoding: the model predicts at every time point and "
+                           "trains on the average (needs a model made for it, e.g. shallowfbcspnet-cropped)")
+            p.add_argument("--device", default=None, help="where to train: cpu, cuda, cuda:1 (default: CUDA when available)")
             p.add_argument("--epochs", type=int, default=None, help="maximum epochs (default: the recipe's)")
             p.add_argument("--lr", type=float, default=None, help="learning rate (default: the recipe's)")
             p.add_argument("--batch-size", type=int, default=None, help="batch size (default: the recipe's)")

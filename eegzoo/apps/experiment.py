@@ -26,7 +26,7 @@ from eegzoo.sklearn import data_sized_model
 from eegzoo.registry.datasets import dataset_spec, is_dataset
 from eegzoo.specs.results import measured_results
 from eegzoo.registry import model_spec
-from eegzoo.training import History, evaluate, fit, seed_everything, split_stratified
+from eegzoo.training import History, evaluate, fit, resolve_device, seed_everything, split_stratified
 
 SIMULATED = "simulated"
 #: where the reported accuracy comes from when no test data were given
@@ -218,12 +218,14 @@ def train_run(
     batch_size: int | None = None, seed: int = 0, subject: int = 1, n_trials: int = 36, patience: int | None = None,
     progress: bool = True, test_source: str | None = None, recipe: str = "default",
     selection: Selection | None = None, report: Callable[[str], None] | None = None,
+    cropped: bool | None = None, device: str | None = None,
 ) -> tuple[nn.Module, History, dict[str, Any]]:
     """Train ``name`` on ``source`` with ``recipe`` (session T for the simulated data; 20% held
     out per class for early stopping; ``epochs``/``lr``/... override the recipe), checkpoint
     the best weights into ``out`` as they improve (an interrupted run keeps the best so far),
     then test (session E for the simulated data, else ``test_source`` or the held-out part)
-    and write metrics, plots and the card.
+    and write metrics, plots and the card. ``cropped`` overrides the recipe's cropped decoding
+    (see :func:`eegzoo.training.fit`); ``device``: where to train (default: CUDA when available).
 
     A fresh model is sized from the data (:func:`size_model_to_data`; ``selection``
     overrides), after seeding: the same ``seed`` gives the same weights, bit for bit, on CPU.
@@ -231,6 +233,7 @@ def train_run(
     from eegzoo.apps.plots import plot_confusion_matrix, plot_learning_curves
 
     out = Path(out)
+    device = resolve_device(device)  # checked before any data or training work
     selection = selection or Selection()
     with warnings.catch_warnings(record=True) as caught:  # dropped/flagged trials: reported with the data line
         warnings.simplefilter("always", TrialsDroppedWarning)
@@ -264,7 +267,7 @@ def train_run(
     train, valid = split_stratified(train_all, 0.2, seed)
     history = fit(
         model, train, valid, recipe, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, patience=patience,
-        progress=progress, on_improvement=lambda m, h: save_pretrained(m, out),
+        progress=progress, on_improvement=lambda m, h: save_pretrained(m, out), cropped=cropped, device=device,
     )
     if source == SIMULATED:
         test = load_source(SIMULATED, model, "E", subject, seed, n_trials)
@@ -292,6 +295,9 @@ def train_run(
     details = {"training data": source, "recipe": recipe, "best epoch": history.best_epoch,
                "stopped early": history.stopped_early, "training trials": len(train),
                "validation trials": len(valid), "test trials": len(test), "seed": seed}
+    if history.predictions_per_trial > 1:
+        details["cropped decoding"] = (f"{history.predictions_per_trial} predictions per trial (one per crop), "
+                                       "averaged for the loss and the trial's prediction")
     if is_dataset(source):
         details[DATA_LICENSE] = dataset_spec(source).license
         details[DATA_PARADIGM] = dataset_spec(source).paradigm

@@ -106,6 +106,9 @@ def model_config_document(model: nn.Module, config: Mapping[str, Any] | None = N
     contract = getattr(model, "eegzoo_input", None)
     if contract is not None:  # how the training inputs were prepared (eegzoo.specs.input.InputContract)
         document[EEGZOO_KEY]["input"] = contract.model_dump(mode="json")
+    dense_axes = getattr(model, "dense_prediction_axes", None)
+    if dense_axes:  # cropped decoding: from_pretrained converts the rebuilt model the same way
+        document[EEGZOO_KEY]["dense_prediction_axes"] = list(dense_axes)
     document.update(timm_config(model, spec, config))
     return document
 
@@ -550,6 +553,10 @@ def from_pretrained(
     if n_outputs is not None:
         saved.config["n_outputs"] = n_outputs
     model = _build(saved, overrides, f"from_pretrained({source})")
+    record = (document or {}).get(EEGZOO_KEY)
+    dense_axes = record.get("dense_prediction_axes") if isinstance(record, dict) else None
+    if dense_axes:  # saved after to_dense_prediction_model(): same layers, so the same weights
+        model.to_dense_prediction_model(tuple(dense_axes))
     if classes and (n_outputs is None or n_outputs == len(classes)):
         model.eegzoo_classes = classes
 

@@ -215,6 +215,8 @@ class ZooModel:
     #: convolutions and pooling whose strides can become dilations (braindecode's cropped
     #: decoding: ShallowFBCSPNet, Deep4Net). Architectures set it True when it holds.
     supports_dense_predictions: ClassVar[bool] = False
+    #: The axes :meth:`to_dense_prediction_model` converted (``None``: not converted).
+    dense_prediction_axes: tuple[int, ...] | None = None
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -281,6 +283,8 @@ class ZooModel:
             for ax in axes:
                 new_stride[ax - 2] = 1
             module.stride = new_stride[0] if one_d else tuple(new_stride)
+        # recorded so that save_pretrained keeps it and from_pretrained converts the copy too
+        self.dense_prediction_axes = axes
 
     def _features_and_logits(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         features = self.forward_features(x)  # type: ignore[attr-defined]

@@ -51,6 +51,12 @@ class Recipe(Frozen):
         default=0, ge=0,
         description="second stage: from the best weights, train this many more epochs on train + validation",
     )
+    cropped: bool = Field(
+        default=False,
+        description="cropped decoding (braindecode's): the model predicts at every time point of a trial from "
+        "a receptive field shorter than the trial (to_dense_prediction_model()), and the loss and the trial's "
+        "prediction use the predictions averaged over time",
+    )
 
     @model_validator(mode="after")
     def _schedule_complete(self) -> "Recipe":
@@ -93,6 +99,18 @@ RECIPES: dict[str, Recipe] = {
             source="eegzoo's benchmark setting (chosen for run time on 2 CPU cores, not tuned per dataset)",
             optimizer="adamw", lr=3e-3, weight_decay=1e-2, batch_size=32, epochs=40,
             schedule="cosine", monitor="valid_loss", patience=10, valid_fraction=0.2,
+        ),
+        Recipe(
+            name="benchmark-cropped",
+            description=(
+                "The 'benchmark' recipe with cropped decoding: the model is made dense "
+                "(to_dense_prediction_model()) and trained on the time-averaged predictions of every crop of "
+                "each trial; a trial's prediction is the average over its crops. Needs an architecture with "
+                "dense predictions and a receptive field shorter than the trial (e.g. shallowfbcspnet-cropped)."
+            ),
+            source="braindecode's cropped decoding (Schirrmeister et al. 2017) with eegzoo's benchmark setting",
+            optimizer="adamw", lr=3e-3, weight_decay=1e-2, batch_size=32, epochs=40,
+            schedule="cosine", monitor="valid_loss", patience=10, valid_fraction=0.2, cropped=True,
         ),
         Recipe(
             name="lightconvnet",

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from eegzoo.api import trial_logits
 from eegzoo.data.epochs import EEGDataset
 from eegzoo.data.preparation import check_prepared, contract_differences
 from eegzoo.specs.recipe import Recipe, get_recipe
@@ -27,9 +28,31 @@ class History:
     epochs: list[dict[str, float]] = field(default_factory=list)
     best_epoch: int = -1
     stopped_early: bool = False
+    #: predictions the model makes per trial: 1, or the number of crops in cropped decoding
+    predictions_per_trial: int = 1
 
     def column(self, key: str) -> list[float]:
         return [e[key] for e in self.epochs if key in e]
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """Where to compute: ``device`` checked against this machine (``None``: CUDA when
+    available, else the CPU). A CUDA device this torch cannot use is an error that says
+    why, instead of torch's assertion deep inside ``model.to``."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        chosen = torch.device(device)
+    except (RuntimeError, ValueError) as err:
+        raise ValueError(f"device={device!r} is not a device: use 'cpu', 'cuda' or 'cuda:N' ({err}).") from None
+    if chosen.type == "cuda":
+        if not torch.cuda.is_available():
+            reason = "this torch is a CPU build" if torch.version.cuda is None else "no CUDA GPU is visible"
+            raise ValueError(f"device={str(device)!r} but {reason}: pass device='cpu' (CLI: --device cpu) or run on a machine with a GPU.")
+        count = torch.cuda.device_count()
+        if chosen.index is not None and chosen.index >= count:
+            raise ValueError(f"device={str(device)!r} but this machine has {count} CUDA device(s): use cuda:0 .. cuda:{count - 1}.")
+    return chosen
 
 
 def seed_everything(seed: int) -> None:
@@ -50,9 +73,10 @@ def predict(model: nn.Module, data: EEGDataset, batch_size: int = 256, device: s
     training data (channels, rate, window, unit, standardisation, classes) are refused.
     For class names from mne objects or arrays, use :func:`eegzoo.predict`."""
     check_prepared(model, data.contract, data.X.numpy(), data.classes)
-    device = torch.device(device) if device else next(model.parameters()).device
+    device = resolve_device(device) if device else next(model.parameters()).device
+    model.to(device)
     model.eval()
-    return torch.cat([model(x.to(device)).cpu() for x, _ in _loader(data, batch_size, False, 0)])
+    return torch.cat([trial_logits(model(x.to(device))).cpu() for x, _ in _loader(data, batch_size, False, 0)])
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
@@ -104,12 +128,19 @@ def fit(
     device: str | torch.device | None = None,
     progress: bool = True,
     on_improvement: Callable[[nn.Module, History], None] | None = None,
+    cropped: bool | None = None,
 ) -> History:
     """Train ``model`` as ``recipe`` says (a name from ``list_recipes()``, a ``Recipe`` or a
     dict of its fields; ``epochs``/``lr``/``batch_size``/``weight_decay``/``patience``
     override it). ``"default"``: AdamW + cosine schedule, early stopping on the validation
     loss. ``"lightconvnet"``: the paper's Adam + ReduceLROnPlateau, early stopping on the
     validation accuracy, then a second stage on train + valid.
+
+    ``cropped=True`` (or a recipe with ``cropped``, e.g. ``"benchmark-cropped"``) is
+    braindecode's cropped decoding: the model is made dense
+    (``model.to_dense_prediction_model()``, unless it already is), predicts at every time point
+    from a receptive field shorter than the trial, and is trained on the cross-entropy of its
+    predictions averaged over time; predicting averages them too (saved models stay dense).
 
     With a validation set (``valid``, or the recipe's ``valid_fraction`` held out of
     ``train``), the best weights of stage 1 are restored; ``on_improvement`` is called
@@ -122,18 +153,20 @@ def fit(
     (``model.eegzoo_classes``) and its input contract (``model.eegzoo_input``: channels,
     rate, window, unit, standardisation), both saved by ``save_pretrained``. It is left in
     eval mode, ready to predict."""
-    recipe = get_recipe(recipe).replace(epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay, patience=patience)
+    recipe = get_recipe(recipe).replace(epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay, patience=patience,
+                                        cropped=cropped)
     check_labels(model, train, valid)
+    n_preds = make_dense(model, train) if recipe.cropped else 1
     model.eegzoo_classes = list(train.classes)
     model.eegzoo_input = train.input_contract()
     seed_everything(seed)
     if valid is None and recipe.valid_fraction is not None:
         train, valid = split_stratified(train, recipe.valid_fraction, seed)
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = resolve_device(device)
     model.to(device)
     optimizer = _optimizer(recipe, model)
     schedule = _schedule(recipe, optimizer, recipe.epochs)
-    history = History()
+    history = History(predictions_per_trial=n_preds)
     maximise = valid is not None and recipe.monitor == "valid_accuracy"
     best, best_state, best_optimizer, waited = -math.inf, None, None, 0
     # disable=None: tqdm shows the bar on terminals only, keeping CI logs readable.
@@ -212,6 +245,34 @@ def check_labels(model: nn.Module, train: EEGDataset, valid: EEGDataset | None =
         )
 
 
+def make_dense(model: nn.Module, data: EEGDataset) -> int:
+    """Prepare ``model`` for cropped decoding on ``data``'s trials: make it dense (unless it
+    already is) and return how many predictions it makes per trial. Refused when the model
+    cannot make dense predictions or its receptive field covers the whole trial (then
+    cropped and trial-wise training would be the same)."""
+    if getattr(model, "dense_prediction_axes", None) is None:
+        convert = getattr(model, "to_dense_prediction_model", None)
+        if convert is None:
+            raise TypeError(f"{type(model).__name__} has no to_dense_prediction_model(): cropped decoding needs an eegzoo model.")
+        convert()
+    n_chans, n_times = int(data.X.shape[1]), int(data.X.shape[2])
+    reference = next(model.parameters())
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        shape = tuple(model(torch.zeros(1, n_chans, n_times, dtype=reference.dtype, device=reference.device)).shape)
+    model.train(was_training)
+    n_preds = shape[2] if len(shape) == 3 else 1
+    if n_preds < 2:
+        raise ValueError(
+            f"Cropped decoding needs predictions at several time points of each trial, but {type(model).__name__} "
+            f"makes {n_preds} per {n_times}-sample trial: its receptive field spans the whole trial. Build it with "
+            "a final convolution shorter than the trial (final_conv_length=30 instead of 'auto' in braindecode's "
+            "cropped decoding; registered: shallowfbcspnet-cropped, deep4net-cropped), or train trial-wise."
+        )
+    return n_preds
+
+
 def _optimizer(recipe: Recipe, model: nn.Module) -> torch.optim.Optimizer:
     kind = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[recipe.optimizer]
     return kind(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
@@ -241,7 +302,7 @@ def _train_epoch(model: nn.Module, data: EEGDataset, optimizer: torch.optim.Opti
     for x, y in _loader(data, batch_size, True, seed):
         x, y = x.to(device), y.to(device)
         optimizer.zero_grad(set_to_none=True)
-        logits = model(x)
+        logits = trial_logits(model(x))  # a dense model's crops: braindecode's CroppedLoss
         loss = nn.functional.cross_entropy(logits, y)
         loss.backward()
         optimizer.step()
