@@ -146,6 +146,23 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_pretrain(args: argparse.Namespace) -> int:
+    from eegzoo.apps.pretrain import pretrain
+
+    (dataset,) = _dataset_names([args.dataset])
+    result = pretrain(args.name, dataset, args.out, subject=args.subject, seed=args.seed, recipe=args.recipe,
+                      license=args.license, repo_id=args.repo_id, device=args.device)
+    verdict = ("above chance" if result.p_value < 0.05 else
+               "NOT significantly above chance: weights worth sharing need more data or another model")
+    print(f"{result.name}: held-out accuracy {result.accuracy:.3f} (chance {result.chance:.3f}, binomial p = "
+          f"{result.p_value:.2g}: {verdict}), Cohen's kappa {result.kappa:.3f}; {result.n_train} training and "
+          f"{result.n_test} held-out trials")
+    print(f"wrote {args.out}/: a model folder (eegzoo predict {args.out} --data FILE; from_pretrained; push_to_hub) and "
+          f"{result.spec_file.name}, the variant spec pinning its weights (eegzoo.register_spec(...), then "
+          f"create_model('{result.name}', pretrained=True))")
+    return 0
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from eegzoo.apps.experiment import evaluate_run
 
@@ -408,6 +425,21 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--subject", type=int, default=1, help="subject of the simulated set or of a dataset")
         p.add_argument("--trials", type=int, default=36, help="simulated trials per class and session")
         p.add_argument("--seed", type=int, default=0)
+    p = sub.add_parser("pretrain", help="train a pretrained variant on a dataset: weights, variant spec and card",
+                       description="Train NAME on one subject of DATASET (a registered name or a spec file) with the "
+                       "dataset protocol's first split, test on its held-out part, and write OUT: a model folder "
+                       "(config.json, model.safetensors, README.md card with the held-out results) and "
+                       "NAME.DATASET.json, a variant spec pinning the weights by sha256.")
+    p.add_argument("name", help="registered model name")
+    p.add_argument("--dataset", required=True, help="registered dataset name or dataset spec file (.toml/.json)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--subject", type=int, default=1, help="subject to train and test on (default 1)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the training run and of the k-fold split (default 0)")
+    p.add_argument("--recipe", default="benchmark", help="training recipe (default: benchmark)")
+    p.add_argument("--license", default=None, help="license of the weights (default: the dataset's license)")
+    p.add_argument("--repo-id", default=None, help="Hub repo the weights are meant for, owner/name (default: local/NAME.DATASET)")
+    p.add_argument("--device", default=None, help="where to train: cpu, cuda, cuda:1 (default: CUDA when available)")
+    p.set_defaults(func=_cmd_pretrain)
     p = sub.add_parser("predict", help="predict every trial of a recording with a trained model (CSV)",
                        description="MODEL: a folder written by eegzoo train / save_pretrained, a Hub repo id, or a registered "
                        "model with pretrained weights. The data are prepared as the model's input contract says (channels "
@@ -417,7 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "epochs file (-epo.fif, epoched EEGLAB .set)")
     p.add_argument("--out", default=None, help="CSV file to write (default: print the rows)")
     p.add_argument("--events", default=None, help="event names that mark the trials, e.g. 'upright,inverted' "
-                   "(default: the model's class names)")
+                   "(default: the event names the model was trained on, else its class names)")
     p.add_argument("--reject-by-annotation", action="store_true", help="leave out trials overlapping BAD_* annotations "
                    "(default: predict them too; either way they are counted)")
     p.set_defaults(func=_cmd_predict)

@@ -76,7 +76,10 @@ def load_source(source: str, model: nn.Module, session: str, subject: int = 1, s
         spec = dataset_spec(source)
         data = load_dataset(spec, subjects=[subject], splits=spec.protocol.splits)
         fold = protocol_folds(spec, data, seed)[0]
-        return from_epochs(fold.train if session == "T" else fold.test, model, classes=classes)
+        prepared = from_epochs(fold.train if session == "T" else fold.test, model, classes=classes)
+        # the recordings' event names (upright, inverted -> face): eegzoo predict finds trials by them
+        prepared.contract = prepared.contract.with_events(spec.events, prepared.classes)
+        return prepared
     path = _file(source)
     data = read_any(path)
     if isinstance(data, mne.BaseEpochs):

@@ -43,17 +43,20 @@ def predict_file(model_source: str, data_path: str, out: str | os.PathLike | Non
     """(CSV rows with a header, a summary line, the CSV file written or None)."""
     model = load_model(model_source)
     classes = list(getattr(model, "eegzoo_classes", None) or [str(i) for i in range(model.n_outputs)])
+    contract = getattr(model, "eegzoo_input", None)
+    # a model trained on a dataset spec knows its recordings' event names (upright, inverted -> face)
+    class_of = dict(contract.events) if contract is not None and contract.events else {c: c for c in classes}
     data = read_any(data_path)
     notes = []
     if isinstance(data, mne.io.BaseRaw):
         counts = event_counts(data.annotations.description)
-        wanted = events or classes
+        wanted = events or list(class_of)
         unknown = [e for e in wanted if e not in counts]
         if events is not None and unknown:
             raise ValueError(f"--events {unknown} are not in {data_path}, which has {describe_counts(counts)}.")
         present = [e for e in wanted if e in counts]
         if not present:
-            raise ValueError(f"None of the model's classes {classes} is an event of {data_path} (it has "
+            raise ValueError(f"None of the model's events {list(class_of)} is an event of {data_path} (it has "
                              f"{describe_counts(counts)}): name the events that mark the trials with --events a,b.")
         ev, event_id, _ = select_events(data, classes=present)
         target = expected_input(model)
@@ -89,7 +92,7 @@ def predict_file(model_source: str, data_path: str, out: str | os.PathLike | Non
         rows.append([i, f"{onset:.4f}", label, pred, *[f"{v:.6f}" for v in p]])
     summary = f"{len(predicted)} trials of {Path(data_path).name}: predicted " + ", ".join(
         f"{k} {v}" for k, v in Counter(predicted).items())
-    known = [(lab, pred) for lab, pred in zip(labels, predicted) if lab in classes]
+    known = [(class_of[lab], pred) for lab, pred in zip(labels, predicted) if lab in class_of]
     if known:
         agree = float(np.mean([lab == pred for lab, pred in known]))
         summary += f"; agreement with the event names: {agree:.3f} over {len(known)} trials"

@@ -61,6 +61,11 @@ class InputContract(Frozen):
         default=None, ge=0,
         description="median over trials and channels of the standard deviation of the scaled, unstandardised training data",
     )
+    events: Optional[dict[str, str]] = Field(
+        default=None,
+        description="event names in the recordings -> class (a dataset spec's [events]: several names may give one "
+        "class); eegzoo predict finds the trials of a recording by these names",
+    )
 
     def mismatches(self, n_chans: int, n_times: int, sfreq: float | None) -> list[str]:
         """Ways this contract contradicts a model's signal parameters (a hand-edited config)."""
@@ -94,4 +99,10 @@ class InputContract(Frozen):
             unit = {"uV": "µV"}.get(self.unit or "", self.unit or "")
             rows.append(("typical amplitude", f"{self.amplitude:.3g} {unit} (median standard deviation per trial and channel)".replace("  ", " ")))
         rows.append(("standardisation", STANDARDIZE_TEXT[self.standardize]))
+        if self.events:
+            rows.append(("events → classes", ", ".join(f"{name} → {cls}" for name, cls in self.events.items())))
         return rows
+
+    def with_events(self, events: dict[str, str], classes: list[str]) -> "InputContract":
+        """This contract with a dataset's event mapping, restricted to ``classes``."""
+        return self.model_copy(update={"events": {name: cls for name, cls in events.items() if cls in classes} or None})
