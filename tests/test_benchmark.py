@@ -164,3 +164,21 @@ def test_default_run_is_the_readme_table(monkeypatch):
     assert baselines == ("csp-lda", "ts-lr", "means-slda") and datasets is None and seeds == 3
     assert benchmark.offline_datasets() == ["eyesopenshut", "fingermovements", "graz-sample", "pylossless-press",
                                             "selfregulationscp1", "selfregulationscp2"]
+
+
+def test_models_all_is_every_architecture(tmp_path, monkeypatch):
+    """`--models all`: the reference variant of every registered architecture, once each."""
+    import eegzoo.benchmark as benchmark
+
+    assert benchmark.all_models() == ["atcnet", "ctnet", "deep4net", "eegconformer", "eegnet", "eegnex", "eegtcnet",
+                                      "fbcnet", "fblightconvnet", "ifnet", "shallowfbcspnet", "tcformer"]
+    planned = []
+
+    def record_and_stop(chosen, *args, **kwargs):
+        planned.extend(m.name for m in chosen)
+        raise SystemExit(0)
+
+    monkeypatch.setattr("eegzoo.benchmark.plan", record_and_stop)
+    with pytest.raises(SystemExit):
+        benchmark.run_benchmark(["eegnet", "all"], ["graz-sample"], out=tmp_path, baselines=["csp-lda"])
+    assert planned == ["eegnet", *[m for m in benchmark.all_models() if m != "eegnet"], "csp-lda"]

@@ -489,7 +489,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_datasets_fetch)
     p = sub.add_parser("benchmark", help="zoo models next to classic baselines under each dataset's protocol")
     p.add_argument("--models", nargs="+", default=None,
-                   help="registered models, space or comma separated (default: fblightconvnet eegnet shallowfbcspnet fbcnet)")
+                   help="registered models, space or comma separated, or 'all' (every architecture; default: "
+                   "fblightconvnet eegnet shallowfbcspnet fbcnet)")
     p.add_argument("--datasets", nargs="+", default=None, help="registered datasets (default: every offline dataset with a task)")
     p.add_argument("--baselines", nargs="*", default=None, help="classic pipelines (default: csp-lda ts-lr means-slda; none: --baselines)")
     p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")

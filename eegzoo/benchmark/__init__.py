@@ -26,12 +26,22 @@ from eegzoo.benchmark.runner import ClusterError, Method, execute, methods, plan
 from eegzoo.core.files import atomic_write_text
 from eegzoo.core.version import __version__
 
-__all__ = ["BASELINES", "DEFAULT_BASELINES", "DEFAULT_MODELS", "Baseline", "BenchmarkResult", "ClusterError", "Method", "offline_datasets", "run_benchmark"]
+__all__ = ["ALL_MODELS", "BASELINES", "DEFAULT_BASELINES", "DEFAULT_MODELS", "Baseline", "BenchmarkResult", "ClusterError", "Method", "all_models", "offline_datasets", "run_benchmark"]
 
 # The zoo's four architectures: with every offline dataset and 3 seeds, 111 cells in about
 # 12 minutes on 2 CPU cores (README, Benchmark), the run behind the README's table.
 DEFAULT_MODELS = ("fblightconvnet", "eegnet", "shallowfbcspnet", "fbcnet")
 DEFAULT_BASELINES = ("csp-lda", "ts-lr", "means-slda")
+#: ``models=["all"]`` (CLI ``--models all``): every registered architecture with its
+#: reference configuration (the variant named like the architecture), plugins' included.
+ALL_MODELS = "all"
+
+
+def all_models() -> list[str]:
+    """Every registered architecture's reference variant, by name."""
+    from eegzoo.registry import list_models, model_spec
+
+    return [name for name in list_models() if model_spec(name).architecture == name]
 
 
 def offline_datasets() -> list[str]:
@@ -75,7 +85,8 @@ def run_benchmark(
     started: Callable[..., None] | None = None,
 ) -> BenchmarkResult:
     """Benchmark ``models`` (registered names) and ``baselines`` on ``datasets`` (registered
-    names; default: :func:`offline_datasets`) for ``seeds`` (N → seeds 0..N-1, or a list).
+    names; default: :func:`offline_datasets`; ``"all"`` among ``models``: every architecture, see
+    :func:`all_models`) for ``seeds`` (N → seeds 0..N-1, or a list).
     Zoo models are trained with ``recipe`` (``epochs`` and ``model_kwargs`` override it),
     through :class:`eegzoo.sklearn.EEGZooClassifier`, exactly like the baselines.
 
@@ -93,7 +104,8 @@ def run_benchmark(
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     if not seed_list:
         raise ValueError("seeds must be a positive number or a non-empty list.")
-    chosen = methods(list(models), list(baselines), recipe=recipe, epochs=epochs, model_kwargs=model_kwargs, device=device)
+    models = [m for name in models for m in (all_models() if name == ALL_MODELS else [name])]
+    chosen = methods(list(dict.fromkeys(models)), list(baselines), recipe=recipe, epochs=epochs, model_kwargs=model_kwargs, device=device)
     if not chosen:
         raise ValueError("Nothing to benchmark: give at least one model or baseline.")
     sizes = prepare_datasets(datasets)
