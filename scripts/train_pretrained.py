@@ -35,9 +35,12 @@ VARIANTS = [
     ("fblightconvnet", "graz-sample", "GPL-3.0-or-later"),
     ("shallowfbcspnet", "graz-sample", "GPL-3.0-or-later"),
     ("eegnet", "selfregulationscp1", "other"),
+    ("ifnet", "graz-sample", "GPL-3.0-or-later"),
+    ("eegnex", "graz-sample", "GPL-3.0-or-later"),
 ]
 # Not here: shallowfbcspnet on selfregulationscp1 (0.673 ± 0.111 over 3 seeds: one seed not
-# significantly above chance), pylossless-press (no license stated for the recordings).
+# significantly above chance), pylossless-press (no license stated for the recordings), and
+# the other architectures on graz-sample (not significantly above chance over 3 seeds).
 WEIGHTS_LICENSE_NOTE = {
     "GPL-3.0-or-later": "GPL-3.0-or-later: trained on data distributed under the GPL (Debian's octave-biosig)",
     "other": "Research use: trained on BCI Competition II data (free for research; cite the competition papers)",
