@@ -195,3 +195,34 @@ def test_column_max_norm_clamps_column_norms_into_half_to_full_limit():
     torch.testing.assert_close(norms, torch.tensor([0.1 * 3**0.5, 0.3 * 3**0.5, 0.5 * 3**0.5, 1.0]))
     layer = ColumnMaxNormLinear(4, 3, max_norm=0.25)
     torch.testing.assert_close(layer.weight, layer.parametrizations.weight[0](layer.parametrizations.weight.original))
+
+
+def test_grouped_spatial_product_is_the_depthwise_convolution_forward_and_backward():
+    from eegzoo.models.eegtcnet import grouped_spatial_product
+
+    torch.manual_seed(0)
+    x = torch.randn(3, 4, 50, 7).contiguous(memory_format=torch.channels_last).requires_grad_()
+    weight = torch.randn(8, 1, 1, 7, requires_grad=True)
+    bias = torch.randn(8, requires_grad=True)
+    ours = grouped_spatial_product(x, weight, bias)
+    plain = nn.functional.conv2d(x, weight, bias, groups=4).transpose(2, 3)
+    torch.testing.assert_close(ours, plain, rtol=0, atol=1e-5)
+    assert ours.is_contiguous()  # time-last memory: dropout masks as braindecode's
+    g = torch.randn_like(plain)
+    grads = torch.autograd.grad((ours * g).sum(), (x, weight, bias))
+    expected = torch.autograd.grad((plain * g).sum(), (x, weight, bias))
+    for a, b in zip(grads, expected):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-4)
+    # NCHW input gives the same (the product copies it into rows)
+    torch.testing.assert_close(grouped_spatial_product(x.detach().contiguous(), weight, bias), ours, rtol=0, atol=0)
+
+
+def test_temporal_input_is_channels_last_and_every_parameter_gets_a_gradient():
+    model = build_quiet(EEGTCNet, **META["configs"]["default"])
+    x = torch.randn(2, model.n_chans, model.n_times)
+    assert model.eegnet_tc.temporal_input(x).is_contiguous(memory_format=torch.channels_last)
+    # the training path (batch norms, in-place ELU, the spatial product) runs end to end
+    model.train()
+    loss = model(x).sum()
+    loss.backward()
+    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
