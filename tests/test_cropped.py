@@ -92,7 +92,8 @@ def test_cropped_false_overrides_the_recipe():
 
 
 def test_cropped_decoding_is_refused_where_it_cannot_apply():
-    with pytest.raises(NotImplementedError, match="FBLightConvNet cannot make dense predictions"):
+    with pytest.raises(NotImplementedError, match=r"Cropped decoding: FBLightConvNet cannot make dense predictions.* Or "
+                                                  r"train FBLightConvNet trial-wise \(cropped=False"):
         fit(eegzoo.create_model("fblightconvnet", n_chans=3, n_outputs=2, n_times=750, sfreq=250.0), _data(n_times=750),
             cropped=True, epochs=1, progress=False)
     # final_conv_length 'auto' on 999 samples: the receptive field is the whole trial
@@ -129,6 +130,9 @@ def test_cli_train_takes_cropped_and_device(tmp_path, capsys, monkeypatch):
                      "--device", "cuda", "--epochs", "1"]) == 2
     assert "device='cuda' but" in capsys.readouterr().err
     assert not (tmp_path / "gpu").exists()  # refused before any work
+    assert cli_main(["train", "fblightconvnet", "--data", "simulated", "--out", str(tmp_path / "fb"), "--cropped",
+                     "--epochs", "1"]) == 2
+    assert "eegzoo: error: Cropped decoding: FBLightConvNet cannot make dense predictions" in capsys.readouterr().err
     assert cli_main(["train", "shallowfbcspnet-cropped", "--data", "simulated", "--out", str(tmp_path / "run"),
                      "--cropped", "--device", "cpu", "--epochs", "2"]) == 0
     record = json.loads((tmp_path / "run" / "config.json").read_text())["eegzoo"]

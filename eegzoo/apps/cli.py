@@ -518,7 +518,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (SpecError, RegistryError, DatasetError, ValueError, FileNotFoundError, FileExistsError, ImportError, TypeError) as err:
+    except (SpecError, RegistryError, DatasetError, ValueError, FileNotFoundError, FileExistsError, ImportError, TypeError,
+            NotImplementedError) as err:
         print(f"eegzoo: error: {err}", file=sys.stderr)
         return 2
 

@@ -254,7 +254,13 @@ def make_dense(model: nn.Module, data: EEGDataset) -> int:
         convert = getattr(model, "to_dense_prediction_model", None)
         if convert is None:
             raise TypeError(f"{type(model).__name__} has no to_dense_prediction_model(): cropped decoding needs an eegzoo model.")
-        convert()
+        try:
+            convert()
+        except NotImplementedError as err:
+            raise NotImplementedError(
+                f"Cropped decoding: {err} Or train {type(model).__name__} trial-wise (cropped=False; CLI: without "
+                "--cropped, with a recipe that is not cropped)."
+            ) from None
     n_chans, n_times = int(data.X.shape[1]), int(data.X.shape[2])
     reference = next(model.parameters())
     was_training = model.training
