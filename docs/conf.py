@@ -85,7 +85,7 @@ html_css_files = ["eegzoo.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
-    "header_links_before_dropdown": 7,
+    "header_links_before_dropdown": 5,
 }
 html_show_sourcelink = False
 

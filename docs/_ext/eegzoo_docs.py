@@ -11,7 +11,8 @@
   registered model, variant or pretrained model (``models/<name>.md``) and per dataset spec
   (``datasets/<name>.md``), and ``zoo/index.md`` with a table of each, all read from the
   registry, the generated model cards (``eegzoo.io.cards``) and, where they exist, the
-  measured files ``benchmarks/results/speed.csv`` and ``benchmarks/results/benchmark.csv``.
+  measured files ``benchmarks/results/speed.csv`` and ``benchmarks/results/benchmark.csv``
+  (another folder with ``$EEGZOO_DOCS_RESULTS``); without them the pages show no measured rows.
 
 It runs when ``conf.py`` is read, so every build starts from the current registry.
 """
@@ -60,6 +61,14 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return lines + [""]
+
+
+def _facts(rows: Iterable[Sequence[Any]]) -> list[str]:
+    """A two-column table without a header row (what / value)."""
+    lines = ["```{list-table}", ":header-rows: 0", ":widths: 1 3", ":class: zoo-facts", ""]
+    for what, value in rows:
+        lines += [f"* - {what}", f"  - {value}"]
+    return lines + ["```", ""]
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -259,19 +268,27 @@ def _speed_rows(rows: list[dict[str, str]], architecture: str) -> list[list[str]
             continue
         measurement = row.get("measurement", "")
         out.append([MEASUREMENTS.get(measurement, measurement), _number(row.get("eegzoo_ms"), ".2f"),
-                    _number(row.get("braindecode_ms"), ".2f"), _number(row.get("speedup"), ".1f") + "x",
+                    _number(row.get("braindecode_ms"), ".2f"), _ratio(row.get("speedup")),
                     _cell(row.get("cpu", "")), _cell(row.get("torch", ""))])
     return out
 
 
-def _benchmark_rows(rows: list[dict[str, str]], method: str) -> list[list[str]]:
+def _ratio(text: str | None) -> str:
+    value = _number(text, ".1f")
+    return f"{value}x" if value else ""
+
+
+def _benchmark_rows(rows: list[dict[str, str]], method: str, datasets: Iterable[str] = ()) -> list[list[str]]:
+    """Rows of ``benchmark.csv`` for ``method``; a dataset with a page here is linked."""
     out = []
+    datasets = set(datasets)
     for row in rows:
         if (row.get("method") or "").strip() != method:
             continue
         significant = (row.get("significant") or "").strip().lower() in {"true", "1", "yes"}
+        dataset = (row.get("dataset") or "").strip()
         out.append([
-            f"[{row.get('dataset')}](../datasets/{row.get('dataset')}.md)" if row.get("dataset") else "",
+            f"[{dataset}](../datasets/{dataset}.md)" if dataset in datasets else _code(dataset) if dataset else "",
             f"{_number(row.get('accuracy_mean'), '.3f')} ± {_number(row.get('accuracy_sd'), '.3f')}",
             f"{_number(row.get('kappa_mean'), '.3f')} ± {_number(row.get('kappa_sd'), '.3f')}",
             _number(row.get("chance"), ".3f"),
@@ -295,7 +312,7 @@ class Zoo:
         self.specs = {name: eegzoo.model_spec(name) for name in self.models}
         self.architectures = {name: get_architecture(name) for name in list_architectures()}
         self.datasets = {name: eegzoo.dataset_spec(name) for name in eegzoo.list_datasets()}
-        results = root / "benchmarks" / "results"
+        results = Path(os.environ.get("EEGZOO_DOCS_RESULTS", root / "benchmarks" / "results"))
         self.speed = _read_csv(results / "speed.csv")
         self.benchmark = _read_csv(results / "benchmark.csv")
         self.info: dict[str, dict[str, Any]] = {}
@@ -350,7 +367,7 @@ class Zoo:
         ]
         if spec.paper:
             overview.insert(2, ("paper", _cell(spec.paper)))
-        lines += _table(["", ""], overview)
+        lines += _facts(overview)
         lines += ["```python", "import eegzoo", "",
                   f"model = eegzoo.create_model({name!r}" + (", pretrained=True" if spec.pretrained else "") + ")",
                   "```", ""]
@@ -385,7 +402,7 @@ class Zoo:
                       f"Measured for the architecture `{spec.architecture}` at its defaults "
                       "(`benchmarks/results/speed.csv`; medians, same weights):", ""]
             lines += _table(["measurement", "eegzoo (ms)", "braindecode (ms)", "speed-up", "CPU", "torch"], speed)
-        bench = _benchmark_rows(self.benchmark, name)
+        bench = _benchmark_rows(self.benchmark, name, self.datasets)
         if bench:
             lines += ["## Benchmark", "", f"`{name}` in the measured benchmark (`benchmarks/results/benchmark.csv`; "
                       "see the [benchmark guide](../../../user_guide/benchmark.md) for the protocol). "
@@ -428,7 +445,7 @@ class Zoo:
         papers = sorted({self.specs[v].paper for v in variants if self.specs[v].paper})
         if papers:
             overview.append(("paper", "; ".join(_cell(p) for p in papers)))
-        lines += _table(["", ""], overview)
+        lines += _facts(overview)
 
         lines += ["## Registered models", ""]
         lines += _table(["model", "description", "parameters", "weights"], [
@@ -479,7 +496,7 @@ class Zoo:
             ("subjects", ", ".join(map(str, subjects)) if subjects else "—"),
             ("tags", ", ".join(f"`{t}`" for t in d.get("tags", [])) or "—"),
         ]
-        lines += _table(["", ""], overview)
+        lines += _facts(overview)
         lines += ["```python", "import eegzoo", "", f"data = eegzoo.load_dataset({name!r})   # {{subject: {{split: mne.Epochs}}}}",
                   "```", ""]
         lines += ["## Source", ""]
@@ -508,7 +525,8 @@ class Zoo:
         if bench:
             lines += ["## Benchmark", "", "Measured rows for this dataset (`benchmarks/results/benchmark.csv`).", ""]
             lines += _table(["method", *BENCHMARK_HEADER[1:]], [
-                [f"`{r.get('method')}`", *_benchmark_rows([r], r.get("method", ""))[0][1:]] for r in bench])
+                [_model_link(r.get("method", ""), self.models), *_benchmark_rows([r], r.get("method", ""))[0][1:]]
+                for r in bench])
         if d.get("citation"):
             lines += ["## Citation", "", "```bibtex", d["citation"].strip(), "```", ""]
         return "\n".join(lines)
@@ -531,10 +549,18 @@ class Zoo:
                       f"  - {', '.join(spec.tags) or '—'}"]
         lines += ["```", ""]
         lines += ["## Architectures", ""]
-        lines += _table(["architecture", "class", "registered models", "parameters (defaults)"], [
-            (f"[{a}](architectures/{a}.md)", _class_name(self.architectures[a]),
-             len([m for m in self.models if self.specs[m].architecture == a]),
-             f"{self.info[a]['parameters']:,}" if a in self.info else "—") for a in self.architectures])
+        header = ["architecture", "class", "registered models", "parameters (defaults)"]
+        rows = [[f"[{a}](architectures/{a}.md)", _class_name(self.architectures[a]),
+                 len([m for m in self.models if self.specs[m].architecture == a]),
+                 f"{self.info[a]['parameters']:,}" if a in self.info else "—"] for a in self.architectures]
+        if self.speed:  # measured speed-ups against braindecode, where benchmarks/results/speed.csv has them
+            for measurement, label in MEASUREMENTS.items():
+                header.append(f"speed-up, {label}")
+                for a, row in zip(self.architectures, rows):
+                    found = [r for r in self.speed if (r.get("model") or "").strip().lower() == a
+                             and r.get("measurement") == measurement]
+                    row.append(_ratio(found[-1].get("speedup")) if found else "—")
+        lines += _table(header, rows)
         lines += ["## Datasets", ""]
         rows = []
         for n, spec in self.datasets.items():
@@ -547,10 +573,10 @@ class Zoo:
                          ", ".join(classes), _cell(d.get("protocol", {}).get("kind", "")),
                          _cell(_short(d.get("license", ""), 60))))
         lines += _table(["dataset", "source", "channels", "classes", "protocol", "license"], rows)
-        lines += ["```{toctree}", ":hidden:", ":maxdepth: 1", "",
-                  *[f"architectures/{a}" for a in self.architectures],
-                  *[f"models/{m}" for m in self.models],
-                  *[f"datasets/{n}" for n in self.datasets], "```", ""]
+        for caption, entries in (("Architectures", [f"architectures/{a}" for a in self.architectures]),
+                                 ("Models", [f"models/{m}" for m in self.models]),
+                                 ("Datasets", [f"datasets/{n}" for n in self.datasets])):
+            lines += ["```{toctree}", ":hidden:", ":maxdepth: 1", f":caption: {caption}", "", *entries, "```", ""]
         return "\n".join(lines)
 
     def generate(self) -> None:
@@ -576,6 +602,12 @@ class Zoo:
         written.add(path)
         for old in stale - written:  # a model or dataset no longer registered
             old.unlink()
+
+
+def _model_link(method: str, models: Sequence[str]) -> str:
+    """A benchmark method: a link to its model page (from a dataset page) when it is a model."""
+    method = method.strip()
+    return f"[{method}](../models/{method}.md)" if method in models else _code(method)
 
 
 def _model_source(name: str) -> str:
