@@ -1,6 +1,6 @@
 """FBLightConvNet speed: eegzoo vs braindecode, side by side in one process.
 
-    python benchmarks/bench_fblightconvnet.py [--threads 2] [--repeats 15]
+    python benchmarks/bench_fblightconvnet.py [--threads 2] [--repeats 15] [--csv benchmarks/results/speed.csv]
 
 braindecode is optional (it is not an eegzoo dependency): when it imports, both models get
 the same weights and are timed interleaved (A, B, A, B, ...); the table reports medians and
@@ -21,6 +21,11 @@ from collections.abc import Callable
 import torch
 
 import eegzoo
+
+try:  # run as a script: benchmarks/ is on sys.path
+    from bench_zoo import cpu_extensions, measurement_key, write_speed_csv
+except ImportError:  # imported as benchmarks.bench_fblightconvnet
+    from benchmarks.bench_zoo import cpu_extensions, measurement_key, write_speed_csv
 
 CONFIG = dict(n_chans=22, n_outputs=4, n_times=1000, sfreq=250)
 
@@ -70,6 +75,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--compile", action="store_true", help="also time eegzoo's train step under torch.compile")
+    parser.add_argument("--csv", metavar="PATH", help="also write the ratios against braindecode there "
+                        "(bench_zoo.py's columns; other models' rows already in the file are kept)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -112,13 +119,20 @@ def main() -> None:
         return run
 
     rows = []
-    for label, fns in [
-        (f"eval forward, batch {args.batch}", {k: eval_forward(m, x) for k, m in models.items()}),
-        (f"train step (fwd+bwd+AdamW), batch {args.batch}", {k: train_step(k) for k in models}),
-        ("eval forward, batch 1", {k: eval_forward(m, x1) for k, m in models.items()}),
+    csv_rows: list[dict[str, object]] = []
+    for key, label, fns in [
+        (measurement_key("eval", args.batch), f"eval forward, batch {args.batch}",
+         {k: eval_forward(m, x) for k, m in models.items()}),
+        (measurement_key("train", args.batch), f"train step (fwd+bwd+AdamW), batch {args.batch}",
+         {k: train_step(k) for k in models}),
+        (measurement_key("eval", 1), "eval forward, batch 1", {k: eval_forward(m, x1) for k, m in models.items()}),
     ]:
         result = median_ms(fns, args.repeats)
         rows.append((label, result["eegzoo"], result[ref_name], result[ref_name] / result["eegzoo"]))
+        csv_rows.append({"model": "fblightconvnet", "measurement": key, "eegzoo_ms": f"{result['eegzoo']:.2f}",
+                         "braindecode_ms": f"{result[ref_name]:.2f}",
+                         "speedup": f"{result[ref_name] / result['eegzoo']:.2f}", "cpu": cpu_extensions(),
+                         "torch": torch.__version__})
 
     if args.compile:
         torch.manual_seed(0)
@@ -142,7 +156,7 @@ def main() -> None:
     memory = {k: saved_activation_bytes(m, x) / 2**20 for k, m in models.items()}
 
     print(f"\nFBLightConvNet, 22 ch x 1000 samples @ 250 Hz, torch {torch.__version__}, "
-          f"{args.threads} threads, {platform.processor() or platform.machine()}")
+          f"{args.threads} threads, {platform.processor() or platform.machine()} ({cpu_extensions()})")
     print(f"\n| measurement | eegzoo (ms) | {ref_name} (ms) | speed-up |")
     print("|---|---|---|---|")
     for label, a, b, ratio in rows:
@@ -151,6 +165,12 @@ def main() -> None:
           f"{memory[ref_name] / memory['eegzoo']:.1f}x less |")
     print(f"\nmax |logit difference| (eval, batch {args.batch}, same weights): {diff:.2e} "
           f"(max |logit| {scale:.2f})")
+    if args.csv:
+        if ref_name == "braindecode":
+            write_speed_csv(args.csv, csv_rows)
+            print(f"wrote {len(csv_rows)} rows to {args.csv}")
+        else:
+            print(f"--csv {args.csv}: nothing written (braindecode not importable, no ratios)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Zoo models' speed: eegzoo vs braindecode, side by side in one process.
 
     python benchmarks/bench_zoo.py [--threads 2] [--repeats 15] [--models eegnet,shallowfbcspnet,fbcnet,...]
-        [--n-chans 22 --n-times 1000 --sfreq 250]
+        [--n-chans 22 --n-times 1000 --sfreq 250] [--csv benchmarks/results/speed.csv]
 
 braindecode is optional (it is not an eegzoo dependency; run this in an environment that has
 it, e.g. the scratch environment of tests/fixtures/make_reference_zoo.py with this checkout
@@ -13,11 +13,14 @@ convolution) to show what the fused path gives (every model with a ``fused`` opt
 registered model whose class has a braindecode twin of the same name can be timed. Without
 braindecode, only eegzoo is timed. The header names the CPU's vector extensions: the ratios
 depend on them (oneDNN's convolutions gain more from AVX-512/AMX than the FFT paths do).
+``--csv PATH`` writes the ratios as data (``benchmarks/results/speed.csv``).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import os
 import platform
 import statistics
 import time
@@ -39,6 +42,30 @@ def cpu_extensions() -> str:
         return "vector extensions unknown"
     wanted = ["avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "amx_bf16"]
     return "+".join(f for f in wanted if f in flags) or "no AVX2"
+
+
+#: columns of ``--csv``: one row per model x measurement (``eval_b64``, ``train_b64``, ``eval_b1``).
+CSV_COLUMNS = ["model", "measurement", "eegzoo_ms", "braindecode_ms", "speedup", "cpu", "torch"]
+
+
+def measurement_key(kind: str, batch: int) -> str:
+    """``eval_b64``, ``train_b64``, ``eval_b1``: the short names of the three measurements."""
+    return f"{kind}_b{batch}"
+
+
+def write_speed_csv(path: str, rows: list[dict[str, object]]) -> None:
+    """Write ``rows`` (``CSV_COLUMNS``) to ``path``; rows of models already in the file and not
+    measured now are kept, so runs of a few models each build one table."""
+    kept: list[dict[str, object]] = []
+    measured = {(str(r["model"]), str(r["measurement"])) for r in rows}
+    if os.path.exists(path):
+        with open(path, newline="") as f:
+            kept = [r for r in csv.DictReader(f) if (r["model"], r["measurement"]) not in measured]
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(kept + rows)
 
 
 def braindecode_model(class_name: str, config: dict) -> torch.nn.Module | None:
@@ -86,7 +113,7 @@ def train_step(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> Call
     return run
 
 
-def bench(name: str, args: argparse.Namespace) -> list[tuple[str, dict[str, float], float]]:
+def bench(name: str, args: argparse.Namespace) -> list[tuple[str, str, dict[str, float], float]]:
     config = {**CONFIG, "n_chans": args.n_chans, "n_times": args.n_times, "sfreq": args.sfreq}
     torch.manual_seed(0)
     ours = eegzoo.create_model(name, **config)
@@ -106,12 +133,14 @@ def bench(name: str, args: argparse.Namespace) -> list[tuple[str, dict[str, floa
         with torch.inference_mode():
             diff = (ours(x) - reference(x)).abs().max().item()
     rows = []
-    for label, fns in [
-        (f"eval forward, batch {args.batch}", {k: eval_forward(m, x) for k, m in models.items()}),
-        (f"train step (fwd+bwd+AdamW), batch {args.batch}", {k: train_step(m, x, y) for k, m in models.items()}),
-        ("eval forward, batch 1", {k: eval_forward(m, x[:1]) for k, m in models.items()}),
+    for key, label, fns in [
+        (measurement_key("eval", args.batch), f"eval forward, batch {args.batch}",
+         {k: eval_forward(m, x) for k, m in models.items()}),
+        (measurement_key("train", args.batch), f"train step (fwd+bwd+AdamW), batch {args.batch}",
+         {k: train_step(m, x, y) for k, m in models.items()}),
+        (measurement_key("eval", 1), "eval forward, batch 1", {k: eval_forward(m, x[:1]) for k, m in models.items()}),
     ]:
-        rows.append((label, summary_ms(fns, args.repeats, args.statistic), diff))
+        rows.append((key, label, summary_ms(fns, args.repeats, args.statistic), diff))
     return rows
 
 
@@ -126,6 +155,8 @@ def main() -> None:
     parser.add_argument("--sfreq", type=float, default=CONFIG["sfreq"], help="sampling rate (default 250)")
     parser.add_argument("--statistic", choices=["median", "min"], default="median",
                         help="min: the least disturbed run of each (for machines shared with other jobs)")
+    parser.add_argument("--csv", metavar="PATH", help="also write the ratios there (columns: "
+                        + ",".join(CSV_COLUMNS) + "); rows of other models already in the file are kept")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"{args.n_chans} ch x {args.n_times} samples @ {args.sfreq:g} Hz, 4 classes, torch {torch.__version__}, {args.threads} threads, "
@@ -133,16 +164,27 @@ def main() -> None:
     print("\n| model | measurement | eegzoo (ms) | braindecode (ms) | speed-up | eegzoo fused=False (ms) |")
     print("|---|---|---|---|---|---|")
     diffs = {}
+    csv_rows: list[dict[str, object]] = []
     for name in args.models.split(","):
-        for label, result, diff in bench(name, args):
+        for key, label, result, diff in bench(name, args):
             ref = result.get("braindecode")
             ratio = f"{ref / result['eegzoo']:.1f}x" if ref else "-"
             plain = f"{result['eegzoo plain']:.2f}" if "eegzoo plain" in result else "-"
             print(f"| {name} | {label} | {result['eegzoo']:.2f} | {ref:.2f} | {ratio} | {plain} |" if ref
                   else f"| {name} | {label} | {result['eegzoo']:.2f} | - | - | {plain} |")
             diffs[name] = diff
+            if ref:
+                csv_rows.append({"model": name, "measurement": key, "eegzoo_ms": f"{result['eegzoo']:.2f}",
+                                 "braindecode_ms": f"{ref:.2f}", "speedup": f"{ref / result['eegzoo']:.2f}",
+                                 "cpu": cpu_extensions(), "torch": torch.__version__})
     print("\nmax |logit difference| vs braindecode (eval, same weights): "
           + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items()))
+    if args.csv:
+        if csv_rows:
+            write_speed_csv(args.csv, csv_rows)
+            print(f"wrote {len(csv_rows)} rows to {args.csv}")
+        else:
+            print(f"--csv {args.csv}: nothing written (braindecode not importable, no ratios)")
 
 
 if __name__ == "__main__":
