@@ -19,6 +19,7 @@ sys.path.insert(0, str(DOCS / "_ext"))
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing in the build may download from the Hub
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # the examples run on CPU, as in CI
 
 import eegzoo  # noqa: E402
 import eegzoo_docs  # noqa: E402
