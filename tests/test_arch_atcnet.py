@@ -203,3 +203,43 @@ def test_sliding_windows_are_views_of_the_sequence():
     assert torch.equal(SlidingWindows(3, stride=4)(x)[0, 0, 2], x[0, 0, 8:20])
     with pytest.raises(ValueError, match=r"SlidingWindows: 5 windows 1 samples apart need more than 4 samples, got \(2, 1, 4\)."):
         SlidingWindows(5)(torch.zeros(2, 1, 4))
+
+
+def _window_loop(model, x):
+    """The per-window branches one by one (what the batched eval path must equal)."""
+    windows = model.sliding_windows(model.conv_block.forward_fused(x))
+    return torch.stack([tcn(att(windows[:, :, w]))[:, :, -1]
+                        for w, (att, tcn) in enumerate(zip(model.attention_blocks, model.temporal_conv_nets))], 1)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"conv_max_norm_const": 0.6, "tcn_depth": 3, "n_windows": 3}])
+def test_batched_windows_equal_the_loop_and_the_cache_follows_the_weights(kwargs):
+    torch.manual_seed(0)
+    model = build_quiet(ATCNet, n_chans=5, n_outputs=3, n_times=700, **kwargs).eval()
+    with torch.no_grad():  # non-trivial statistics and affine parameters
+        for t in [*model.parameters(), *(b for b in model.buffers() if b.is_floating_point())]:
+            t.add_(torch.rand_like(t) * 0.1)
+    x = torch.randn(4, 5, 700)
+    with torch.no_grad():
+        features = model.forward_features(x)
+        torch.testing.assert_close(features, _window_loop(model, x), rtol=1e-5, atol=TOL)
+        assert model.window_weights_cache is not None
+        # an in-place update of one window's weights (an optimiser step) invalidates the cache
+        model.temporal_conv_nets[1][0].bn2.running_var.mul_(3.0)
+        model.attention_blocks[0].mha.fc_v.weight.add_(0.5)
+        changed = model.forward_features(x)
+        assert (changed - features).abs().max() > 1e-3
+        torch.testing.assert_close(changed, _window_loop(model, x), rtol=1e-5, atol=TOL)
+    # with gradients flowing, nothing is cached and the batched path is differentiable
+    model.window_weights_cache = None
+    model.forward_features(x).sum().backward()
+    assert model.window_weights_cache is None
+    assert model.attention_blocks[-1].mha.fc_q.weight.grad is not None
+
+
+def test_parametric_tcn_activation_keeps_the_window_loop():
+    model = build_quiet(ATCNet, n_chans=5, n_outputs=3, n_times=700, tcn_activation=nn.PReLU).eval()
+    assert not model.windows_batchable()
+    with torch.no_grad():
+        x = torch.randn(2, 5, 700)
+        torch.testing.assert_close(model.forward_features(x), _window_loop(model, x), rtol=0, atol=0)
