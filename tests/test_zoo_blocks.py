@@ -17,6 +17,7 @@ from eegzoo.blocks import (
     Square,
     TemporalSpatialConv,
     VarPool,
+    bandwise_filter_batch_norm,
     constrain_max_norm,
     spectral_bandwise_filter,
 )
@@ -119,6 +120,36 @@ def test_gradients_of_the_fused_bandwise_filter_match_the_two_step_path():
     (gw_plain,) = torch.autograd.grad(plain, conv.weight)
     torch.testing.assert_close(gw_fused, gw_plain, rtol=1e-4, atol=1e-4)
     assert F.cosine_similarity(gw_fused.flatten(), gw_plain.flatten(), dim=0) > 0.9999
+
+
+@pytest.mark.parametrize("momentum,affine,offset", [(0.1, True, 0.0), (None, True, 50.0), (0.01, False, 5.0)])
+def test_bandwise_filter_batch_norm_equals_batch_norm_of_the_filtered_maps(momentum, affine, offset):
+    """Output, gradients and running statistics of the folded training-mode batch norm equal
+    ``BatchNorm1d`` on the two-step maps, DC offsets included; two steps move the running
+    statistics alike."""
+    torch.manual_seed(0)
+    bank = FilterBank(250.0, 3)
+    conv = DepthwiseSpatialConv(3, 4, 6, bias=True, max_norm=0.5)
+    bns = [torch.nn.BatchNorm1d(18, momentum=momentum, affine=affine) for _ in range(2)]
+    if affine:
+        with torch.no_grad():
+            for bn in bns:
+                bn.weight.copy_(torch.linspace(0.5, 2.0, 18))
+                bn.bias.copy_(torch.linspace(-1.0, 1.0, 18))
+    for _ in range(2):
+        x = torch.randn(3, 4, 250) * 4 + offset
+        folded = bandwise_filter_batch_norm(x, bank, conv.weight, conv.bias, bns[0])
+        plain = bns[1](conv(bank(x))[:, :, 0])
+        torch.testing.assert_close(folded, plain, rtol=1e-4, atol=1e-4)
+        g = torch.randn_like(plain)
+        params = [conv.parametrizations.weight.original] + ([bns[0].weight, bns[0].bias] if affine else [])
+        ref_params = [conv.parametrizations.weight.original] + ([bns[1].weight, bns[1].bias] if affine else [])
+        grads = torch.autograd.grad((folded * g).sum(), params)
+        expected = torch.autograd.grad((plain * g).sum(), ref_params)
+        for a, b in zip(grads, expected):
+            torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-4)
+    for name in ("running_mean", "running_var", "num_batches_tracked"):
+        torch.testing.assert_close(getattr(bns[0], name), getattr(bns[1], name), rtol=1e-5, atol=1e-5)
 
 
 def test_var_pool_gradient_matches_torch_var_even_on_constant_windows():

@@ -1,5 +1,6 @@
 """Reusable building blocks of zoo models; each works alone on tensors."""
 
+from eegzoo.blocks.bandwise_batch_norm import bandwise_filter_batch_norm
 from eegzoo.blocks.column_max_norm import ColumnMaxNormLinear
 from eegzoo.blocks.deep_conv_pool import DeepConvPool
 from eegzoo.blocks.depthwise_spatial_conv import DepthwiseSpatialConv
@@ -46,6 +47,7 @@ __all__ = [
     "TemporalSpatialConv",
     "TransformerEncoderLayer",
     "VarPool",
+    "bandwise_filter_batch_norm",
     "constrain_max_norm",
     "resolve_bands",
     "spectral_bandwise_filter",

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from eegzoo.blocks.bandwise_batch_norm import bandwise_filter_batch_norm
 from eegzoo.blocks.depthwise_spatial_conv import DepthwiseSpatialConv
 from eegzoo.blocks.filter_bank import _FILTER_KWARGS, BandsArg, FilterBank
 from eegzoo.blocks.max_norm import MaxNormLinear
@@ -73,7 +74,10 @@ class FBCNet(SignalModel, nn.Module):
         filter_parameters: keyword arguments of :class:`eegzoo.blocks.FilterBank`.
         fused: compute filter bank + spatial filters from one rFFT of the input (see
             :func:`eegzoo.blocks.spectral_spatial.spectral_bandwise_filter`), with the
-            eval-mode batch norm folded in; same numbers, faster (FIR banks only).
+            eval-mode batch norm folded in, and in training (more spatial filters than
+            electrodes) the batch statistics from the band signals' covariances, folded in
+            too (:func:`eegzoo.blocks.bandwise_batch_norm.bandwise_filter_batch_norm`); same
+            numbers, faster (FIR banks only).
 
     ``model(x)`` returns raw logits ``(B, n_outputs)``; ``return_features=True`` returns
     ``{"features": (B, n_bands * n_filters_spat * stride_factor), "logits": ...}``, the
@@ -188,6 +192,10 @@ class FBCNet(SignalModel, nn.Module):
     def _fused_filter_mix_normalise(self, x: torch.Tensor) -> torch.Tensor:
         """:meth:`filter_mix_normalise` from one rFFT of the input (FIR banks)."""
         conv, bn = self.spatial_conv[0], self.spatial_conv[1]
+        if bn.training and bn.track_running_stats and conv.weight.shape[0] // self.n_bands > self.n_chans:
+            # more maps than band signals: the batch statistics from the band signals'
+            # covariances, the normalisation folded into the filters (no pass over the maps)
+            return bandwise_filter_batch_norm(x, self.spectral_filtering, conv.weight, conv.bias, bn)
         if bn.training or not bn.track_running_stats:
             return bn(spectral_bandwise_filter(x, self.spectral_filtering, conv.weight, conv.bias))
         weight, bias = self._folded_spatial()
