@@ -37,6 +37,7 @@ VARIANTS = [
     ("eegnet", "selfregulationscp1", "other"),
     ("ifnet", "graz-sample", "GPL-3.0-or-later"),
     ("eegnex", "graz-sample", "GPL-3.0-or-later"),
+    ("deep4net", "selfregulationscp1", "other"),
 ]
 # Not here: shallowfbcspnet on selfregulationscp1 (0.673 ± 0.111 over 3 seeds: one seed not
 # significantly above chance), pylossless-press (no license stated for the recordings), and
