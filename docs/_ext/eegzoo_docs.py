@@ -406,7 +406,8 @@ class Zoo:
         if bench:
             lines += ["## Benchmark", "", f"`{name}` in the measured benchmark (`benchmarks/results/benchmark.csv`; "
                       "see the [benchmark guide](../../../user_guide/benchmark.md) for the protocol). "
-                      "✓: above chance after Bonferroni correction over the table.", ""]
+                      "✓: above chance as the run that measured the row marks it (one-sided binomial test, "
+                      "Bonferroni over that run's table).", ""]
             lines += _table(BENCHMARK_HEADER, bench)
 
         lines += ["## Model card", "", f"The generated card (`eegzoo card {name}`, `model_cards/{name}.md`).", ""]
@@ -526,7 +527,9 @@ class Zoo:
             lines += ["## Caveats", "", *[f"- {_cell(c)}" for c in d["caveats"]], ""]
         bench = [r for r in self.benchmark if (r.get("dataset") or "").strip() == name]
         if bench:
-            lines += ["## Benchmark", "", "Measured rows for this dataset (`benchmarks/results/benchmark.csv`).", ""]
+            lines += ["## Benchmark", "", "Measured rows for this dataset (`benchmarks/results/benchmark.csv`). "
+                      "✓: above chance as the run that measured the row marks it (one-sided binomial test, "
+                      "Bonferroni over that run's table).", ""]
             lines += _table(["method", *BENCHMARK_HEADER[1:]], [
                 [_model_link(r.get("method", ""), self.models), *_benchmark_rows([r], r.get("method", ""))[0][1:]]
                 for r in bench])
