@@ -138,3 +138,14 @@ def test_cli_train_takes_cropped_and_device(tmp_path, capsys, monkeypatch):
     record = json.loads((tmp_path / "run" / "config.json").read_text())["eegzoo"]
     assert record["dense_prediction_axes"] == [2, 3]
     assert "| cropped decoding |" in (tmp_path / "run" / "README.md").read_text()
+
+
+@pytest.mark.parametrize("name", ["shallowfbcspnet-cropped", "deep4net-cropped"])
+def test_a_dense_model_scripts_and_matches_eager(name):
+    model = eegzoo.create_model(name, n_chans=3, n_outputs=2, n_times=N_TIMES, sfreq=250.0).eval()
+    model.to_dense_prediction_model()
+    scripted = torch.jit.script(model)
+    x = torch.randn(2, 3, N_TIMES)
+    with torch.no_grad():
+        torch.testing.assert_close(scripted(x), model(x), rtol=0, atol=1e-5)
+    assert model(x).dim() == 3

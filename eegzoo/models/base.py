@@ -215,8 +215,9 @@ class ZooModel:
     #: convolutions and pooling whose strides can become dilations (braindecode's cropped
     #: decoding: ShallowFBCSPNet, Deep4Net). Architectures set it True when it holds.
     supports_dense_predictions: ClassVar[bool] = False
-    #: The axes :meth:`to_dense_prediction_model` converted (``None``: not converted).
-    dense_prediction_axes: tuple[int, ...] | None = None
+    #: The axes :meth:`to_dense_prediction_model` converted (``None``: not converted); not
+    #: annotated, as TorchScript would read the annotation as the attribute's type.
+    dense_prediction_axes = None
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
