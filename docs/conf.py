@@ -89,6 +89,7 @@ html_theme_options = {
     "header_links_before_dropdown": 5,
 }
 html_show_sourcelink = False
+html_copy_source = False
 
 warnings.filterwarnings("ignore", category=UserWarning, message="Matplotlib is currently using agg")
 
