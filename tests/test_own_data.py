@@ -286,3 +286,29 @@ def test_a_channel_mismatch_names_the_channels(folder, tmp_path):
     with pytest.raises(DatasetError, match=r"sub-01_faces.vhdr has 4 channels, the spec of 'chans' expects 4: missing \['Oz'\] "
                                            r"\(1\); not in the spec \['Pz'\] \(1\)"):
         load_dataset(spec)
+
+
+def test_spec_files_work_by_path_in_python_too(folder, tmp_path, monkeypatch):
+    """run_benchmark, load_dataset and pretrain take a spec file's path (str or Path) as the CLI
+    does, and name results by the spec's name; datasets init writes into a folder it creates."""
+    from eegzoo.apps.dataset_init import init_spec
+    from eegzoo.benchmark import run_benchmark
+    from eegzoo.data.datasets import load_dataset
+
+    out, spec, _ = init_spec(folder, "pathlab", 0.0, 0.5, out=tmp_path / "new" / "specs" / "pathlab.toml")
+    assert out.is_file() and spec.subjects == [1, 2]
+    assert list(load_dataset(out, progress=False)) == [1, 2]
+    try:
+        result = run_benchmark([], [out], seeds=1, out=tmp_path / "bench", baselines=["csp-lda"], n_jobs=1)
+        assert {row["dataset"] for row in result.rows} == {"pathlab"}
+        assert (tmp_path / "bench" / "cells" / "pathlab").is_dir()
+    finally:
+        reload_datasets()
+
+    def unreadable(*args, **kwargs):
+        raise DatasetError("a recording cannot be read")
+
+    monkeypatch.setattr("eegzoo.apps.dataset_init.load_dataset", unreadable)
+    with pytest.raises(DatasetError, match="a recording cannot be read"):
+        init_spec(folder, "nolab", 0.0, 0.5, out=tmp_path / "made" / "deeper" / "nolab.toml")
+    assert not (tmp_path / "made").exists()  # nothing left behind by a failed check

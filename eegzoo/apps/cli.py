@@ -310,28 +310,13 @@ def _names(values: list[str] | None) -> list[str] | None:
 
 
 def _dataset_names(values: list[str] | None) -> list[str] | None:
-    """Dataset names for the benchmark: a spec file given by path is registered for this run
-    and named by its name (the tables and cached cells say 'mydata', not 'specs/mydata.toml')."""
+    """Dataset names for the benchmark and pretrain: spec files given by path are registered
+    and named by their name (see :func:`eegzoo.benchmark.dataset_names`)."""
     if values is None:
         return None
-    from pathlib import Path
+    from eegzoo.benchmark import dataset_names
 
-    from eegzoo.registry.datasets import _is_spec_path, dataset_source, is_dataset, load_dataset_spec, register_dataset
-
-    names = []
-    for value in values:
-        if _is_spec_path(value):
-            spec = load_dataset_spec(value)
-            if is_dataset(spec.name):  # already registered (EEGZOO_DATASET_PATH): the same file, or a clash
-                if Path(dataset_source(spec.name)).resolve() != Path(value).resolve():
-                    raise SpecError(f"{value} is named '{spec.name}', like the registered dataset from "
-                                    f"{dataset_source(spec.name)}: rename one of them.")
-            else:
-                register_dataset(spec, str(Path(value).resolve()))
-            names.append(spec.name)
-        else:
-            names.append(value)
-    return names
+    return dataset_names(values)
 
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:

@@ -292,10 +292,19 @@ def init_spec(path: str | os.PathLike, name: str, tmin: float, tmax: float, out:
     # check: the spec loads as written (validated, every file read and epoched) before it is written
     from eegzoo.registry.spec_files import tomllib
 
-    spec = DatasetSpec.model_validate({"name": name, **tomllib.loads(text)}).with_spec_dir(out.parent)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        data = load_dataset(spec)
+    # the root is relative to the spec's folder, which must exist for the path to resolve;
+    # folders made here are removed again when the check fails
+    made = [p for p in reversed(out.parents) if not p.exists()]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        spec = DatasetSpec.model_validate({"name": name, **tomllib.loads(text)}).with_spec_dir(out.parent)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = load_dataset(spec)
+    except BaseException:
+        for folder in reversed(made):
+            folder.rmdir()
+        raise
     trials = Counter()
     for splits_ in data.values():
         for epochs in splits_.values():

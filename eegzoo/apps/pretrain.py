@@ -18,6 +18,7 @@ import torch
 from scipy.stats import binomtest
 from sklearn.metrics import cohen_kappa_score
 
+from eegzoo.benchmark import dataset_names
 from eegzoo.benchmark.protocol import subject_data
 from eegzoo.core.files import atomic_write_text, file_sha256
 from eegzoo.data.datasets import load_dataset
@@ -88,7 +89,7 @@ def pretrain(
     created: str | None = None,
     device: str | None = None,
 ) -> PretrainResult:
-    """Train registered ``model`` on registered ``dataset`` (subject ``subject``, the first
+    """Train registered ``model`` on ``dataset`` (registered name or spec file; subject ``subject``, the first
     train/test split of its protocol for ``seed``) with ``recipe``, and write into ``out``:
     the weights (``weights_file``, relative to ``out``) and ``<model>.<dataset>.json``, a
     variant spec whose ``[pretrained]`` table pins them (``bundled``, so they load offline)
@@ -100,6 +101,7 @@ def pretrain(
     The weights' license follows their data (``license`` overrides the dataset's). Refused
     before any training: a dataset without a protocol or with fewer than two classes, or a
     subject the dataset does not have."""
+    (dataset,) = dataset_names([dataset])  # a spec file is registered under its name
     spec = dataset_spec(dataset)
     base = model_spec(model)
     name = f"{base.name}.{spec.name}"

@@ -26,7 +26,7 @@ from eegzoo.benchmark.runner import ClusterError, Method, execute, methods, plan
 from eegzoo.core.files import atomic_write_text
 from eegzoo.core.version import __version__
 
-__all__ = ["ALL_MODELS", "BASELINES", "DEFAULT_BASELINES", "DEFAULT_MODELS", "Baseline", "BenchmarkResult", "ClusterError", "Method", "all_models", "offline_datasets", "run_benchmark"]
+__all__ = ["ALL_MODELS", "BASELINES", "DEFAULT_BASELINES", "DEFAULT_MODELS", "Baseline", "BenchmarkResult", "ClusterError", "Method", "all_models", "dataset_names", "offline_datasets", "run_benchmark"]
 
 # The zoo's four architectures: with every offline dataset and 3 seeds, 111 cells in about
 # 12 minutes on 2 CPU cores (README, Benchmark), the run behind the README's table.
@@ -50,6 +50,29 @@ def offline_datasets() -> list[str]:
     from eegzoo.registry.datasets import dataset_spec, list_datasets
 
     return [n for n in list_datasets() if dataset_spec(n).source.registry != "moabb" and dataset_spec(n).protocol.kind != "none"]
+
+
+def dataset_names(values: Sequence[str | os.PathLike]) -> list[str]:
+    """Registered dataset names for datasets given by name or by spec file: a spec file is
+    registered for this process and named by its name (tables and cached cells say 'mylab',
+    not 'specs/mylab.toml'); a file named like another registered dataset is refused."""
+    from eegzoo.core.errors import SpecError
+    from eegzoo.registry.datasets import _is_spec_path, dataset_source, is_dataset, load_dataset_spec, register_dataset
+
+    names = []
+    for value in values:
+        if _is_spec_path(value):
+            spec = load_dataset_spec(value)
+            if is_dataset(spec.name):  # already registered (EEGZOO_DATASET_PATH): the same file, or a clash
+                if Path(dataset_source(spec.name)).resolve() != Path(value).resolve():
+                    raise SpecError(f"{value} is named '{spec.name}', like the registered dataset from "
+                                    f"{dataset_source(spec.name)}: rename one of them.")
+            else:
+                register_dataset(spec, str(Path(value).resolve()))
+            names.append(spec.name)
+        else:
+            names.append(str(value))
+    return names
 
 
 @dataclass
@@ -85,7 +108,7 @@ def run_benchmark(
     started: Callable[..., None] | None = None,
 ) -> BenchmarkResult:
     """Benchmark ``models`` (registered names) and ``baselines`` on ``datasets`` (registered
-    names; default: :func:`offline_datasets`; ``"all"`` among ``models``: every architecture, see
+    names or spec files; default: :func:`offline_datasets`; ``"all"`` among ``models``: every architecture, see
     :func:`all_models`) for ``seeds`` (N → seeds 0..N-1, or a list).
     Zoo models are trained with ``recipe`` (``epochs`` and ``model_kwargs`` override it),
     through :class:`eegzoo.sklearn.EEGZooClassifier`, exactly like the baselines.
@@ -100,7 +123,7 @@ def run_benchmark(
     ``report(done, total, cell, result, cached)`` are called as cells start and finish."""
     start = time.perf_counter()
     out = Path(out)
-    datasets = list(offline_datasets() if datasets is None else datasets)
+    datasets = offline_datasets() if datasets is None else dataset_names(datasets)
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     if not seed_list:
         raise ValueError("seeds must be a positive number or a non-empty list.")

@@ -167,14 +167,15 @@ def list_datasets(pattern: str = "*", tag: str | None = None, registry: str | No
     return sorted(names)
 
 
-def _is_spec_path(name: str) -> bool:
-    return name.endswith((".toml", ".json")) and Path(name).is_file()
+def _is_spec_path(name: str | os.PathLike) -> bool:
+    return str(name).endswith((".toml", ".json")) and Path(name).is_file()
 
 
-def _entry(name: str) -> RegisteredDataset:
+def _entry(name: str | os.PathLike) -> RegisteredDataset:
     if _is_spec_path(name):
-        return RegisteredDataset(load_dataset_spec(name), name)
+        return RegisteredDataset(load_dataset_spec(name), str(name))
     _ensure_discovered()
+    name = str(name)
     key = name.lower()
     if key in _DATASETS.conflicts:
         raise RegistryError(
