@@ -251,3 +251,30 @@ def test_inference_module_and_onnx_match_braindecode(name, tmp_path):
         path = export_model(model, tmp_path / "m.onnx", "onnx")
     (out,) = ort.InferenceSession(str(path)).run(None, {"eeg": t["x"][:1].numpy()})
     torch.testing.assert_close(torch.from_numpy(out), t["logits_eval"][:1], rtol=0, atol=1e-4)
+
+
+def test_eval_operators_are_cached_and_follow_the_weights():
+    torch.manual_seed(0)
+    fused = build_quiet(EEGNeX, n_chans=4, n_outputs=3, n_times=200).eval()
+    plain = build_quiet(EEGNeX, n_chans=4, n_outputs=3, n_times=200, fused=False).eval()
+    x = torch.randn(2, 4, 200)
+    with torch.no_grad():
+        for t in [*fused.parameters(), *(b for b in fused.buffers() if b.is_floating_point())]:
+            t.add_(torch.rand_like(t) * 0.1)
+        plain.load_state_dict(fused.state_dict())
+        first = fused(x)
+        cached = fused.eval_operators_cache
+        assert fused(x) is not None and fused.eval_operators_cache is cached  # reused
+        torch.testing.assert_close(first, plain(x), rtol=1e-4, atol=1e-5)
+        # in-place updates (an optimiser step, moving statistics) invalidate it
+        fused.block_2[1].running_var.mul_(2.0)
+        fused.block_1[1].weight.add_(0.05)
+        plain.load_state_dict(fused.state_dict())
+        changed = fused(x)
+        assert fused.eval_operators_cache is not cached
+        assert (changed - first).abs().max() > 1e-4
+        torch.testing.assert_close(changed, plain(x), rtol=1e-4, atol=1e-5)
+    # gradients flowing in eval: built each call, not cached
+    fused.eval_operators_cache = None
+    fused(x).sum().backward()
+    assert fused.eval_operators_cache is None and fused.block_1[1].weight.grad is not None

@@ -121,6 +121,7 @@ class EEGNeX(SignalModel, nn.Module):
 
     architecture_name = "eegnex"
     params_model = EEGNeXParams
+    __jit_ignored_attributes__ = [*SignalModel.__jit_ignored_attributes__, "eval_operators_cache"]
 
     def __init__(
         self,
@@ -240,7 +241,43 @@ class EEGNeX(SignalModel, nn.Module):
         return not (training and x.device.type == "mps")
 
     def _blocks_1_to_3_fused(self, x: torch.Tensor) -> torch.Tensor:
-        """Blocks 1 and 2 and block 3's spatial convolution, ``(B, C, T) -> (B, F3, 1, T)``.
+        """Blocks 1 and 2 and block 3's spatial convolution, ``(B, C, T) -> (B, F3, 1, T)``:
+        the operators of :meth:`_fused_operators` applied to ``x``. In eval they do not
+        depend on ``x`` and are cached while the weights are unchanged (:meth:`_eval_operators`):
+        building them (Toeplitz matrices, edge maps) is most of a batch-1 forward."""
+        n_taps = self.kernel_block_1_2
+        left = (n_taps - 1) // 2
+        n_left, n_right = 2 * n_taps - 2 - left, n_taps - 1 + left  # input samples each edge uses
+        n_times = x.shape[2]
+        training = self.block_1[2].training or self.block_2[1].training
+        ops = self._fused_operators(x) if training or torch.jit.is_scripting() else self._eval_operators(x)
+        spatial, kernels, offset, maps_left, off_left, maps_right, off_right = ops
+        mixed = torch.matmul(spatial, x)  # (B, F3, T)
+        inner = fft_correlate(mixed, kernels, n_taps // 2) + offset[:, None]
+        out_left = torch.einsum("bme,mte->bmt", mixed[:, :, :n_left], maps_left) + off_left
+        out_right = torch.einsum("bme,mte->bmt", mixed[:, :, n_times - n_right :], maps_right) + off_right
+        return torch.cat([out_left, inner, out_right], -1).unsqueeze(2)
+
+    @torch.jit.unused
+    def _eval_operators(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """:meth:`_fused_operators` in eval, cached while no parameter or running statistic
+        changed (in-place updates bump ``_version``; ``.to()`` changes ``data_ptr``) and no
+        gradient flows to them."""
+        sources = [*self.block_1.parameters(), *self.block_2.parameters(), *self.block_3[0].parameters(),
+                   *self.block_1.buffers(), *self.block_2.buffers()]
+        if torch.is_grad_enabled() and any(t.requires_grad for t in sources):
+            return self._fused_operators(x)
+        key = (x.dtype, x.device) + tuple((t.data_ptr(), t._version) for t in sources)
+        cache = getattr(self, "eval_operators_cache", None)
+        if cache is None or cache[0] != key or torch.jit.is_tracing() or torch.compiler.is_compiling():
+            with torch.inference_mode(False), torch.no_grad():
+                cache = (key, self._fused_operators(x))
+            self.eval_operators_cache = cache
+        return cache[1]
+
+    def _fused_operators(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Blocks 1 and 2 and block 3's spatial convolution as operators on ``x``:
+        ``(spatial, kernels, offset, maps_left, off_left, maps_right, off_right)``.
 
         Every step up to block 3's batch norm is affine per electrode signal, and the
         spatial filters mix electrodes only, so they go first. Blocks 1-2 filter each map
@@ -295,18 +332,15 @@ class EEGNeX(SignalModel, nn.Module):
         # spatial filters first, then blocks 1-2 on F3 maps
         spatial = self.block_3[0].constrained_weight()[:, 0, :, 0]  # (F3, C)
         depth = self.depth_multiplier
-        mixed = torch.matmul(spatial, x)  # (B, F3, T)
         gain = spatial.sum(1)  # a constant on every electrode becomes gain * constant
         kernels = (composite * scale_2[:, None]).repeat_interleave(depth, 0)
         offset = (scale_2 * constant + shift_2).repeat_interleave(depth, 0)
-        inner = fft_correlate(mixed, _zero_first(kernels, n_taps), n_taps // 2) + (gain * offset)[:, None]
         maps_left = (edge_left * scale_2[:, None, None]).repeat_interleave(depth, 0)  # (F3, left, n_left)
         maps_right = (edge_right * scale_2[:, None, None]).repeat_interleave(depth, 0)
         off_left = (const_left * scale_2[:, None] + shift_2[:, None]).repeat_interleave(depth, 0)
         off_right = (const_right * scale_2[:, None] + shift_2[:, None]).repeat_interleave(depth, 0)
-        out_left = torch.einsum("bme,mte->bmt", mixed[:, :, :n_left], maps_left) + gain[:, None] * off_left
-        out_right = torch.einsum("bme,mte->bmt", mixed[:, :, n_times - n_right :], maps_right) + gain[:, None] * off_right
-        return torch.cat([out_left, inner, out_right], -1).unsqueeze(2)
+        return (spatial, _zero_first(kernels, n_taps), gain * offset, maps_left, gain[:, None] * off_left,
+                maps_right, gain[:, None] * off_right)
 
     def _batch_norm_settings(self) -> Tuple[float, Optional[float], float, Optional[float]]:
         """``eps`` and ``momentum`` of blocks 1 and 2's batch norms: read from the modules
