@@ -142,8 +142,8 @@ class FilterBank(nn.Module):
         method: ``"fir"`` (default) or ``"iir"`` (mne's 4th-order Butterworth unless
             ``iir_params`` says otherwise; always in "ba" form).
         phase: ``"zero"`` (non-causal, default) or ``"forward"``/``"causal"``.
-        filter_length, l_trans_bandwidth, h_trans_bandwidth, iir_params, fir_window,
-        fir_design: passed to ``mne.filter.create_filter``.
+        filter_length, l_trans_bandwidth, h_trans_bandwidth, iir_params, fir_window, fir_design: passed to
+            ``mne.filter.create_filter``.
         verbose: let mne log the filter design.
     """
 

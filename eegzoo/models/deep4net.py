@@ -62,8 +62,8 @@ class Deep4Net(SignalModel, nn.Module):
         n_filters_time, n_filters_spat, filter_time_length: the first layer's temporal
             filters, spatial filters and temporal filter length (samples).
         pool_time_length, pool_time_stride: every pooling's window and stride (samples).
-        n_filters_2, filter_length_2, n_filters_3, filter_length_3, n_filters_4,
-            filter_length_4: the three conv-pool blocks' filters and filter lengths.
+        n_filters_2, filter_length_2, n_filters_3, filter_length_3, n_filters_4, filter_length_4: the three
+            conv-pool blocks' filters and filter lengths.
         activation_first_conv_nonlin, first_pool_mode, first_pool_nonlin: the first block's
             non-linearity (class, ELU), ``"max"``/``"mean"`` pooling and pool non-linearity
             (Identity).
