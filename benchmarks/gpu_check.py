@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_zoo import braindecode_model, cpu_extensions  # noqa: E402
+from bench_zoo import braindecode_model, cpu_extensions, eval_forward, train_step  # noqa: E402
 
 import eegzoo  # noqa: E402
 
@@ -61,25 +61,6 @@ def median_ms(fns: dict[str, Callable[[], None]], device: torch.device, repeats:
             synchronize(device)
             times[key].append((time.perf_counter() - start) * 1e3)
     return {k: statistics.median(v) for k, v in times.items()}
-
-
-def eval_forward(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], None]:
-    def run() -> None:
-        model.eval()
-        with torch.inference_mode():
-            model(x)
-    return run
-
-
-def train_step(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> Callable[[], None]:
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-
-    def run() -> None:
-        model.train()
-        optimizer.zero_grad(set_to_none=True)
-        torch.nn.functional.cross_entropy(model(x), y).backward()
-        optimizer.step()
-    return run
 
 
 def check(name: str, device: torch.device, args: argparse.Namespace) -> dict:
