@@ -44,7 +44,7 @@ def bandwise_filter_batch_norm(
     var = torch.einsum("bdc,bce,bde->bd", w64, covariance, w64).reshape(-1).clamp_min(0)
     if bias is not None:
         mean = mean + bias.to(torch.float64)
-    _update_running_stats(bn, mean, var, count)
+    update_running_stats(bn, mean, var, count)
     scale = torch.rsqrt(var + bn.eps)
     if bn.weight is not None:
         scale = scale * bn.weight.to(torch.float64)
@@ -60,7 +60,7 @@ def bandwise_filter_batch_norm(
     return out.reshape(batch, n_bands * depth, n_times)
 
 
-def _update_running_stats(bn: nn.BatchNorm1d, mean: torch.Tensor, var: torch.Tensor, count: int) -> None:
+def update_running_stats(bn: nn.BatchNorm1d, mean: torch.Tensor, var: torch.Tensor, count: int) -> None:
     """What ``nn.BatchNorm1d`` does to its running statistics in training mode (unbiased
     variance; ``momentum=None``: cumulative average)."""
     tracked, running_mean, running_var = bn.num_batches_tracked, bn.running_mean, bn.running_var

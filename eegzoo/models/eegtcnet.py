@@ -9,8 +9,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from eegzoo.blocks.bandwise_batch_norm import update_running_stats
 from eegzoo.blocks.column_max_norm import ColumnMaxNormLinear
 from eegzoo.blocks.deep_conv_pool import fold_batch_norm
+from eegzoo.blocks.filtered_moments import filtered_moments
 from eegzoo.blocks.tcn_residual_block import TCNResidualBlock
 from eegzoo.core.jsonsafe import json_safe
 from eegzoo.core.signal import resolve_signal_params
@@ -250,9 +252,10 @@ class _EEGNetTC(nn.Module):
         return x.transpose(1, 2).unsqueeze(1).contiguous(memory_format=torch.channels_last)
 
     def forward_train(self, x: torch.Tensor) -> torch.Tensor:
-        """braindecode's operations one by one (batch statistics, dropout)."""
-        x = self.conv1(self.temporal_input(x))  # (B, F1, T1, C)
-        x = grouped_spatial_product(self.activation_in_place(self.bn1(x)), self.depthwise_conv.weight, None)
+        """braindecode's operations (batch statistics, dropout), the first batch norm folded
+        into the temporal convolution (:meth:`normalised_temporal`)."""
+        x = self.normalised_temporal(x)  # (B, F1, T1, C)
+        x = grouped_spatial_product(self.activation_in_place(x), self.depthwise_conv.weight, None)
         x = self.drop1(self.pool1(self.activation(self.bn2(x))))  # (B, F2, 1, T2)
         x = F.conv2d(
             x, self.separable_conv_depthwise.weight.transpose(2, 3), padding=(0, self.filter_2 // 2),
@@ -260,6 +263,36 @@ class _EEGNetTC(nn.Module):
         )
         x = self.drop2(self.pool2(self.activation(self.bn3(self.separable_conv_pointwise(x)))))
         return x[:, :, 0]  # (B, F2, T3)
+
+
+    def normalised_temporal(self, x: torch.Tensor) -> torch.Tensor:
+        """``bn1(conv1(x))`` in training mode, ``(B, C, T) -> (B, F1, T1, C)``, with the batch
+        statistics taken from the input's second-order statistics
+        (:func:`eegzoo.blocks.filtered_moments.filtered_moments`) and folded into the
+        temporal filters: the largest map of the model (F1 x n_chans filtered signals) gets
+        no separate batch-norm pass, forward or backward. The running statistics move as
+        ``nn.BatchNorm2d`` moves them."""
+        image = self.temporal_input(x)
+        if torch.jit.is_scripting():
+            return self.bn1(self.conv1(image))
+        return self.folded_temporal(x, image)
+
+    @torch.jit.unused
+    def folded_temporal(self, x: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+        bn = self.bn1
+        n_out = x.shape[-1] + 2 * (self.kern_length // 2) - self.kern_length + 1
+        count = x.shape[0] * x.shape[1] * n_out
+        if not bn.training or not bn.track_running_stats or x.device.type == "mps" or count < 2:
+            return bn(self.conv1(image))  # braindecode's two steps (no float64 statistics on MPS)
+        temporal = self.conv1.weight[:, 0, :, 0]  # (F1, K)
+        mean, var = filtered_moments(x, temporal, self.kern_length // 2)
+        update_running_stats(bn, mean, var, count)
+        scale = torch.rsqrt(var + bn.eps)
+        shift = -mean * scale
+        if bn.weight is not None and bn.bias is not None:
+            scale, shift = scale * bn.weight, shift * bn.weight + bn.bias
+        weight = self.conv1.weight * scale[:, None, None, None]
+        return F.conv2d(image, weight, shift, padding=(self.kern_length // 2, 0))
 
 
 def grouped_spatial_product(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
