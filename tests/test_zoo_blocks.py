@@ -23,6 +23,7 @@ from eegzoo.blocks import (
 )
 from eegzoo.blocks.fft_correlate import fft_correlate
 from eegzoo.blocks.filtered_moments import filtered_moments
+from eegzoo.blocks.padded_rfft import padded_rfft
 
 
 def test_max_norm_rescales_only_rows_above_the_limit():
@@ -206,3 +207,25 @@ def test_filtered_moments_are_differentiable_in_the_kernels():
     x = torch.randn(2, 3, 30, dtype=torch.float64)
     kernels = torch.randn(2, 9, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda k: filtered_moments(x, k, 4), (kernels,))
+
+
+@pytest.mark.parametrize("n_times, n_fft", [(1000, 1080), (1000, 1001), (7, 7), (7, 8), (5, 16)])
+def test_padded_rfft_gradient_equals_torchs(n_times, n_fft):
+    """The one-inverse-FFT backward gives torch's gradient, odd and even lengths, DC and
+    Nyquist bins included (they count once, the interior bins twice)."""
+    generator = torch.Generator().manual_seed(n_times + n_fft)
+    x = torch.randn(3, 4, n_times, dtype=torch.float64, generator=generator, requires_grad=True)
+    weight = torch.randn(3, 4, n_fft // 2 + 1, dtype=torch.complex128, generator=generator)
+
+    def loss(spectrum: torch.Tensor) -> torch.Tensor:
+        mixed = spectrum * weight
+        return mixed.real.sum() + mixed.imag.square().sum()
+
+    ours = padded_rfft(x, n_fft)
+    torch.testing.assert_close(ours, torch.fft.rfft(x, n=n_fft), rtol=0, atol=0)
+    (expected,) = torch.autograd.grad(loss(torch.fft.rfft(x, n=n_fft)), x)
+    (got,) = torch.autograd.grad(loss(ours), x)
+    torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)
+    assert torch.autograd.gradcheck(lambda s: padded_rfft(s, n_fft), x.detach()[:1, :1].requires_grad_())
+    with pytest.raises(ValueError, match=f"n_fft={n_times - 1} is shorter than the signals"):
+        padded_rfft(x, n_times - 1)

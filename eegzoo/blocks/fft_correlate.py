@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 
 from eegzoo.blocks.filter_bank import fast_fft_length
+from eegzoo.blocks.padded_rfft import padded_rfft
 
 
 def fft_correlate(x: torch.Tensor, kernels: torch.Tensor, padding: int) -> torch.Tensor:
@@ -27,6 +28,6 @@ def fft_correlate(x: torch.Tensor, kernels: torch.Tensor, padding: int) -> torch
         raise ValueError(f"fft_correlate: {n_times} samples are too few for {n_taps} taps with padding {padding}.")
     n_fft = fast_fft_length(n_times + n_taps - 1)
     # Correlation is convolution with the reversed kernel; output t sits at lag t + K - 1 - padding.
-    spectrum = torch.fft.rfft(x, n=n_fft) * torch.fft.rfft(kernels.flip(-1), n=n_fft)
+    spectrum = padded_rfft(x, n_fft) * torch.fft.rfft(kernels.flip(-1), n=n_fft)
     start = n_taps - 1 - padding
     return torch.fft.irfft(spectrum, n=n_fft)[..., start : start + n_out]

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from eegzoo.blocks.filter_bank import fast_fft_length
+from eegzoo.blocks.padded_rfft import padded_rfft
 
 
 class InteractiveBandMixing(nn.Module):
@@ -112,7 +113,7 @@ class InteractiveBandMixing(nn.Module):
         batch, n_times = maps.shape[0], maps.shape[-1]
         n_fft = fast_fft_length(n_times + self.frame_width - 1)
         start = self.frame_width - 1 - self.origin  # correlation = convolution with the flipped frame
-        spectrum = torch.fft.rfft(maps.view(batch, self.n_branches, self.n_filters, n_times), n=n_fft)
+        spectrum = padded_rfft(maps.view(batch, self.n_branches, self.n_filters, n_times), n_fft)
         frame = self.kernel_frame().to(maps.dtype)
         if not self.training and self._running_statistics():
             scales: List[torch.Tensor] = []

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from eegzoo.blocks.bandwise_batch_norm import bandwise_filter_batch_norm
 from eegzoo.blocks.filter_bank import _FILTER_KWARGS, BandsArg, FilterBank, FrozenFilterBank
 from eegzoo.blocks.interactive_band_mixing import InteractiveBandMixing, batch_norm_affine
 from eegzoo.blocks.max_norm import MaxNormLinear
@@ -159,10 +160,20 @@ class IFNet(SignalModel, nn.Module):
         block = self.feature_block
         bn = block.spatial_bn
         weight = block.spatial_conv.weight
+        if bn.training and bn.track_running_stats and not torch.jit.is_scripting() and self.n_filters_spat > self.n_chans:
+            return self.normalised_spatial_filters(x, weight, bn)
         if bn.training or not bn.track_running_stats:
             return bn(self.spatial_filters(x, weight, None))
         scale, shift = batch_norm_affine(bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps)
         return self.spatial_filters(x, weight * scale[:, None, None], shift)
+
+    @torch.jit.unused
+    def normalised_spatial_filters(self, x: torch.Tensor, weight: torch.Tensor, bn: nn.BatchNorm1d) -> torch.Tensor:
+        """Training: more maps than band signals, so the batch statistics come from the band
+        signals' covariances and the normalisation is folded into the spatial filters (no
+        batch-norm pass over the maps, forward or backward;
+        :func:`eegzoo.blocks.bandwise_batch_norm.bandwise_filter_batch_norm`)."""
+        return bandwise_filter_batch_norm(x, self.spectral_filtering, weight, None, bn)
 
     def spatial_filters(self, x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
         if torch.jit.is_scripting():  # the bank's cached spectra are eager-only
