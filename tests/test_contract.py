@@ -314,3 +314,21 @@ def test_the_readme_training_snippet_runs_as_written(tmp_path):
     labels = namespace["eegzoo"].predict(namespace["model"], namespace["sessions"]["E"])
     assert labels.shape == (12,) and set(labels) <= set(CLASSES)
     assert namespace["model"].eegzoo_classes == CLASSES
+
+
+def test_the_readme_measured_tables_are_the_measured_data(tmp_path):
+    """README's speed and benchmark tables are generated from benchmarks/results/*.csv:
+    they equal what the data gives, and a stale table is caught."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("readme_tables", root / "scripts" / "readme_tables.py")
+    tables = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tables)
+    assert tables.main(["--check"]) == 0, "README.md's tables differ from benchmarks/results: run python scripts/readme_tables.py"
+    rendered = tables.render()
+    assert rendered["speed"].count("\n| ") == len(eegzoo.benchmark.all_models())  # one row per architecture
+    stale = tmp_path / "README.md"
+    stale.write_text((root / "README.md").read_text().replace(rendered["speed"].splitlines()[2], "| eegnet | 9.9× | 9.9× | 9.9× |"))
+    assert tables.main(["--check", "--readme", str(stale)]) == 1
+    assert tables.main(["--readme", str(stale)]) == 0 and tables.main(["--check", "--readme", str(stale)]) == 0
