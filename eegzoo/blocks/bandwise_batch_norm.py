@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from eegzoo.blocks.batch_norm_folding import batch_norm_affine, update_running_stats
 from eegzoo.blocks.filter_bank import FilterBank
 
 
@@ -45,12 +46,11 @@ def bandwise_filter_batch_norm(
     if bias is not None:
         mean = mean + bias.to(torch.float64)
     update_running_stats(bn, mean, var, count)
-    scale = torch.rsqrt(var + bn.eps)
-    if bn.weight is not None:
-        scale = scale * bn.weight.to(torch.float64)
-    shift = -mean * scale
-    if bn.bias is not None:
-        shift = shift + bn.bias.to(torch.float64)
+    gamma, beta = bn.weight, bn.bias
+    scale, shift = batch_norm_affine(
+        mean, var, None if gamma is None else gamma.to(torch.float64), None if beta is None else beta.to(torch.float64),
+        bn.eps,
+    )
     if bias is not None:
         shift = shift + bias.to(torch.float64) * scale
     folded = (weight * scale.to(x.dtype).view(n_bands, depth, 1)).reshape(n_bands, depth, n_chans)
@@ -59,14 +59,3 @@ def bandwise_filter_batch_norm(
     out = torch.baddbmm(shift.reshape(batch * n_bands, depth, 1), folded, flat)
     return out.reshape(batch, n_bands * depth, n_times)
 
-
-def update_running_stats(bn: nn.BatchNorm1d, mean: torch.Tensor, var: torch.Tensor, count: int) -> None:
-    """What ``nn.BatchNorm1d`` does to its running statistics in training mode (unbiased
-    variance; ``momentum=None``: cumulative average)."""
-    tracked, running_mean, running_var = bn.num_batches_tracked, bn.running_mean, bn.running_var
-    assert tracked is not None and running_mean is not None and running_var is not None
-    with torch.no_grad():
-        tracked.add_(1)
-        factor = 1.0 / float(tracked) if bn.momentum is None else bn.momentum
-        running_mean.mul_(1 - factor).add_(mean.detach().to(running_mean.dtype), alpha=factor)
-        running_var.mul_(1 - factor).add_(var.detach().to(running_var.dtype) * (count / (count - 1)), alpha=factor)

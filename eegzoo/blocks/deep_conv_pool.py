@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from eegzoo.blocks.batch_norm_folding import fold_batch_norm
 from eegzoo.blocks.dilated_avg_pool import DilatedAvgPool2d
 from eegzoo.blocks.shapes import shape_text
 
@@ -76,27 +77,6 @@ def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
         return x * torch.zeros_like(x)
     noise = torch.empty(x.shape, dtype=x.dtype, device=x.device).bernoulli_(1.0 - p)
     return x * noise.div_(1.0 - p)
-
-
-def fold_batch_norm(
-    weight: torch.Tensor, bias: Optional[torch.Tensor], running_mean: Optional[torch.Tensor],
-    running_var: Optional[torch.Tensor], bn_weight: Optional[torch.Tensor], bn_bias: Optional[torch.Tensor],
-    eps: float,
-) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Weight and bias of ``batchnorm_eval(conv(x))`` as one convolution: the output
-    channel ``o`` is scaled by ``gamma / sqrt(var + eps)`` and shifted. ``weight`` is
-    ``(out, ...)``; the batch norm must track running statistics."""
-    assert running_mean is not None and running_var is not None, "batch norm without running statistics"
-    scale = torch.rsqrt(running_var + eps)
-    if bn_weight is not None:
-        scale = scale * bn_weight
-    shift = -running_mean * scale
-    if bias is not None:
-        shift = shift + bias * scale
-    if bn_bias is not None:
-        shift = shift + bn_bias
-    shape = [-1] + [1] * (weight.dim() - 1)
-    return weight * scale.reshape(shape), shift
 
 
 class DeepConvPool(nn.Module):

@@ -17,12 +17,13 @@ convolutional form.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import List, Optional, Tuple
+from typing import List
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from eegzoo.blocks.batch_norm_folding import batch_norm_affine
 from eegzoo.blocks.filter_bank import fast_fft_length
 from eegzoo.blocks.padded_rfft import padded_rfft
 
@@ -143,20 +144,3 @@ class InteractiveBandMixing(nn.Module):
                 return False
         return True
 
-
-def batch_norm_affine(
-    running_mean: Optional[torch.Tensor],
-    running_var: Optional[torch.Tensor],
-    weight: Optional[torch.Tensor],
-    bias: Optional[torch.Tensor],
-    eps: float,
-) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Eval-mode batch norm as ``scale * x + shift`` per channel."""
-    assert running_var is not None and running_mean is not None
-    scale = torch.rsqrt(running_var + eps)
-    if weight is not None:
-        scale = scale * weight
-    shift = -running_mean * scale
-    if bias is not None:
-        shift = shift + bias
-    return scale, shift

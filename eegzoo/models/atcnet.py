@@ -10,8 +10,8 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrize import is_parametrized
 
+from eegzoo.blocks.batch_norm_folding import composed_batch_norm_affine, fold_batch_norm, update_running_buffers
 from eegzoo.blocks.column_max_norm import ColumnMaxNormLinear
-from eegzoo.blocks.deep_conv_pool import fold_batch_norm
 from eegzoo.blocks.fft_correlate import fft_correlate
 from eegzoo.blocks.filtered_moments import filtered_moments
 from eegzoo.blocks.max_norm import constrain_max_norm
@@ -459,16 +459,12 @@ class _ConvBlock(nn.Module):
             taps = F.pad(taps, [1, 0])
         if bn.training:
             mean, var = filtered_moments(x, taps, self.right_1)
-            self.update_running_stats(mean, var, x.numel())
+            update_running_buffers(bn.running_mean, bn.running_var, bn.num_batches_tracked, bn.momentum, mean, var, x.numel())
         else:
             running_mean, running_var = bn.running_mean, bn.running_var
             assert running_mean is not None and running_var is not None
             mean, var = running_mean, running_var
-        scale = torch.rsqrt(var + bn.eps)
-        shift = -mean * scale
-        weight, bias = bn.weight, bn.bias
-        if weight is not None and bias is not None:
-            scale, shift = scale * weight, shift * weight + bias
+        scale, shift = composed_batch_norm_affine(mean, var, bn.eps, bn.weight, bn.bias)
         spatial = self.conv2.constrained_weight()[:, 0, 0, :]  # (F2, C)
         kernels = (taps * scale[:, None]).repeat_interleave(self.depth_mult, dim=0)
         offset = shift.repeat_interleave(self.depth_mult) * spatial.sum(1)
@@ -479,19 +475,6 @@ class _ConvBlock(nn.Module):
         if bn.training:
             out = bn(out.unsqueeze(-1)).squeeze(-1)
         return self.tail(out)
-
-    def update_running_stats(self, mean: torch.Tensor, var: torch.Tensor, count: int) -> None:
-        """What ``nn.BatchNorm2d`` does to ``bn1``'s running statistics in training mode
-        (unbiased variance; ``momentum=None``: cumulative average)."""
-        bn = self.bn1
-        tracked, running_mean, running_var = bn.num_batches_tracked, bn.running_mean, bn.running_var
-        assert tracked is not None and running_mean is not None and running_var is not None
-        with torch.no_grad():
-            tracked.add_(1)
-            momentum = bn.momentum
-            factor = 1.0 / float(tracked) if momentum is None else momentum
-            running_mean.mul_(1 - factor).add_(mean.detach(), alpha=factor)
-            running_var.mul_(1 - factor).add_(var.detach() * (count / (count - 1)), alpha=factor)
 
     def tail(self, x: torch.Tensor) -> torch.Tensor:
         """After the spatial convolution's batch norm: ELU, pool, dropout, temporal

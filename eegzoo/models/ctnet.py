@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from eegzoo.blocks.batch_norm_folding import composed_batch_norm_affine, update_running_stats
 from eegzoo.blocks.fft_correlate import fft_correlate
 from eegzoo.blocks.filtered_moments import filtered_moments
 from eegzoo.blocks.transformer_encoder_layer import TransformerEncoderLayer
@@ -185,7 +186,7 @@ class CTNet(SignalModel, nn.Module):
         if bn_time.training:
             padded = F.pad(x, (0, extra)) if extra > 0 else x
             mean, var = filtered_moments(padded, temporal, left)
-            _update_running_stats(bn_time, mean, var, x.shape[0] * x.shape[1] * x.shape[2])
+            update_running_stats(bn_time, mean, var, x.shape[0] * x.shape[1] * x.shape[2])
         else:
             mean, var = _running_stats(bn_time)
         scale, shift = _affine(bn_time, mean, var)
@@ -280,26 +281,7 @@ def _running_stats(bn: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _affine(bn: nn.Module, mean: torch.Tensor, var: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """``bn(y) = scale * y + shift`` per channel, for the given statistics."""
-    scale = torch.rsqrt(var + bn.eps)
-    shift = -mean * scale
-    weight, bias = bn.weight, bn.bias
-    if weight is not None and bias is not None:
-        scale, shift = scale * weight, shift * weight + bias
-    return scale, shift
-
-
-def _update_running_stats(bn: nn.Module, mean: torch.Tensor, var: torch.Tensor, count: int) -> None:
-    """What a training-mode ``nn.BatchNorm2d`` does to its running statistics (unbiased
-    variance; ``momentum=None``: cumulative average)."""
-    with torch.no_grad():
-        tracked = bn.num_batches_tracked
-        assert tracked is not None
-        tracked.add_(1)
-        momentum = bn.momentum
-        factor = 1.0 / float(tracked.item()) if momentum is None else float(momentum)
-        running_mean, running_var = _running_stats(bn)
-        running_mean.mul_(1 - factor).add_(mean.detach(), alpha=factor)
-        running_var.mul_(1 - factor).add_(var.detach() * (count / (count - 1)), alpha=factor)
+    return composed_batch_norm_affine(mean, var, bn.eps, bn.weight, bn.bias)
 
 
 # ---------------------------------------------------------------------- submodules

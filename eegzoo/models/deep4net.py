@@ -9,10 +9,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from eegzoo.blocks.batch_norm_folding import fold_batch_norm
 from eegzoo.blocks.deep_conv_pool import (
     DeepConvPool,
     dropout,
-    fold_batch_norm,
     make_pool,
     pool_commutes,
     temporal_conv,

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from eegzoo.blocks.batch_norm_folding import composed_batch_norm_affine, update_running_buffers
 from eegzoo.blocks.depthwise_spatial_conv import DepthwiseSpatialConv
 from eegzoo.blocks.depthwise_temporal_conv import DepthwiseTemporalConv
 from eegzoo.blocks.fft_correlate import fft_correlate
@@ -214,16 +215,13 @@ class EEGNet(SignalModel, nn.Module):
         temporal = self.conv_temporal.weight[:, 0, 0]  # (F1, K)
         if bn.training:
             mean, var = filtered_moments(x, temporal, self.kernel_length // 2)
-            self._update_running_stats(mean, var, self._values_per_filter(x))
+            count = self._values_per_filter(x)
+            update_running_buffers(bn.running_mean, bn.running_var, bn.num_batches_tracked, bn.momentum, mean, var, count)
         else:
             running_mean, running_var = bn.running_mean, bn.running_var
             assert running_mean is not None and running_var is not None  # track_running_stats (see _body)
             mean, var = running_mean, running_var
-        scale = torch.rsqrt(var + bn.eps)
-        shift = -mean * scale
-        weight, bias = bn.weight, bn.bias
-        if weight is not None and bias is not None:
-            scale, shift = scale * weight, shift * weight + bias
+        scale, shift = composed_batch_norm_affine(mean, var, bn.eps, bn.weight, bn.bias)
         spatial = self.conv_spatial.constrained_weight()[:, 0, :, 0]  # (F1 * D, n_chans)
         kernels = (temporal * scale[:, None]).repeat_interleave(self.D, dim=0)
         bias = shift.repeat_interleave(self.D) * spatial.sum(1)
@@ -236,19 +234,6 @@ class EEGNet(SignalModel, nn.Module):
         of the "same"-padded temporal convolution (``T + 1`` for an even kernel)."""
         n_out = x.shape[-1] + 2 * (self.kernel_length // 2) - self.kernel_length + 1
         return x.numel() // x.shape[-1] * n_out
-
-    def _update_running_stats(self, mean: torch.Tensor, var: torch.Tensor, count: int) -> None:
-        """What ``nn.BatchNorm2d`` does to the temporal batch norm's running statistics in
-        training mode (unbiased variance; ``momentum=None``: cumulative average)."""
-        bn = self.bnorm_temporal
-        tracked, running_mean, running_var = bn.num_batches_tracked, bn.running_mean, bn.running_var
-        assert tracked is not None and running_mean is not None and running_var is not None
-        with torch.no_grad():
-            tracked.add_(1)
-            momentum = bn.momentum
-            factor = 1.0 / float(tracked) if momentum is None else momentum
-            running_mean.mul_(1 - factor).add_(mean.detach(), alpha=factor)
-            running_var.mul_(1 - factor).add_(var.detach() * (count / (count - 1)), alpha=factor)
 
     def _body(self, x: torch.Tensor) -> torch.Tensor:
         bn = self.bnorm_temporal

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from eegzoo.blocks.batch_norm_folding import batch_norm_affine, update_running_buffers
 from eegzoo.blocks.depthwise_spatial_conv import DepthwiseSpatialConv
 from eegzoo.blocks.fft_correlate import fft_correlate
 from eegzoo.blocks.filtered_moments import filtered_moments
@@ -34,20 +35,6 @@ def _zero_first(kernels: torch.Tensor, n_taps: int) -> torch.Tensor:
     if n_taps % 2 == 0:
         return F.pad(kernels, [1, 0])
     return kernels
-
-
-def _update_running_stats(
-    running_mean: torch.Tensor, running_var: torch.Tensor, num_batches: torch.Tensor, momentum: Optional[float],
-    mean: torch.Tensor, var: torch.Tensor, count: int,
-) -> None:
-    """What ``nn.BatchNorm2d`` does to its running statistics in training mode (unbiased
-    variance; ``momentum=None``: cumulative average)."""
-    with torch.no_grad():
-        num_batches.add_(1)
-        factor = 1.0 / float(num_batches) if momentum is None else momentum
-        running_mean.mul_(1 - factor).add_(mean.detach().to(running_mean.dtype), alpha=factor)
-        unbiased = var.detach().to(running_var.dtype) * (count / (count - 1))
-        running_var.mul_(1 - factor).add_(unbiased, alpha=factor)
 
 
 def _toeplitz(taps: torch.Tensor, n_rows: int, n_cols: int, offset: int) -> torch.Tensor:
@@ -300,11 +287,10 @@ class EEGNeX(SignalModel, nn.Module):
         # block 1's batch norm as an affine map per filter
         if bn_1.training:
             mean_1, var_1 = filtered_moments(x, _zero_first(w_1, n_taps), n_taps // 2)
-            _update_running_stats(bn_1.running_mean, bn_1.running_var, bn_1.num_batches_tracked, momentum_1, mean_1, var_1, n_signals * n_times)
+            update_running_buffers(bn_1.running_mean, bn_1.running_var, bn_1.num_batches_tracked, momentum_1, mean_1, var_1, n_signals * n_times)
         else:
             mean_1, var_1 = bn_1.running_mean, bn_1.running_var
-        scale_1 = bn_1.weight * torch.rsqrt(var_1 + eps_1)
-        shift_1 = bn_1.bias - mean_1 * scale_1
+        scale_1, shift_1 = batch_norm_affine(mean_1, var_1, bn_1.weight, bn_1.bias, eps_1)
 
         # blocks 1-2 per electrode signal: interior kernel and constant, edge maps (float32
         # convolutions; the statistics below are exact float64 sums over these operators)
@@ -323,11 +309,10 @@ class EEGNeX(SignalModel, nn.Module):
                 x, composite.double(), constant.double(), edge_left.double(), const_left.double(),
                 edge_right.double(), const_right.double(), n_left, n_right,
             )
-            _update_running_stats(bn_2.running_mean, bn_2.running_var, bn_2.num_batches_tracked, momentum_2, mean_2, var_2, n_signals * n_times)
+            update_running_buffers(bn_2.running_mean, bn_2.running_var, bn_2.num_batches_tracked, momentum_2, mean_2, var_2, n_signals * n_times)
         else:
             mean_2, var_2 = bn_2.running_mean, bn_2.running_var
-        scale_2 = bn_2.weight * torch.rsqrt(var_2.to(x.dtype) + eps_2)
-        shift_2 = bn_2.bias - mean_2.to(x.dtype) * scale_2
+        scale_2, shift_2 = batch_norm_affine(mean_2.to(x.dtype), var_2.to(x.dtype), bn_2.weight, bn_2.bias, eps_2)
 
         # spatial filters first, then blocks 1-2 on F3 maps
         spatial = self.block_3[0].constrained_weight()[:, 0, :, 0]  # (F3, C)
@@ -527,8 +512,7 @@ class InferenceEEGNeX(nn.Module):
         left = (n_taps - 1) // 2
         right = n_taps - 1 - left
         w_1, w_2 = conv_1.weight[:, 0, 0], conv_2.weight[:, :, 0]
-        scale_1 = bn_1.weight * torch.rsqrt(bn_1.running_var + bn_1.eps)
-        shift_1 = bn_1.bias - bn_1.running_mean * scale_1
+        scale_1, shift_1 = batch_norm_affine(bn_1.running_mean, bn_1.running_var, bn_1.weight, bn_1.bias, bn_1.eps)
         scaled_1 = w_1 * scale_1[:, None]
         stacked = _toeplitz(scaled_1, n_taps, 2 * n_taps - 1, 0)
         composite = w_2.reshape(w_2.shape[0], -1) @ stacked.reshape(w_1.shape[0] * n_taps, -1)
@@ -536,8 +520,7 @@ class InferenceEEGNeX(nn.Module):
         n_left, n_right = 2 * n_taps - 2 - left, n_taps - 1 + left
         edge_left, const_left = _edge_map(scaled_1, w_2, shift_1, n_left, left, left)
         edge_right, const_right = _edge_map(scaled_1, w_2, shift_1, n_right, right, 0)
-        scale_2 = bn_2.weight * torch.rsqrt(bn_2.running_var + bn_2.eps)
-        shift_2 = bn_2.bias - bn_2.running_mean * scale_2
+        scale_2, shift_2 = batch_norm_affine(bn_2.running_mean, bn_2.running_var, bn_2.weight, bn_2.bias, bn_2.eps)
         depth = model.depth_multiplier
         return (
             (composite * scale_2[:, None]).repeat_interleave(depth, 0),

@@ -9,9 +9,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from eegzoo.blocks.bandwise_batch_norm import update_running_stats
+from eegzoo.blocks.batch_norm_folding import composed_batch_norm_affine, fold_batch_norm, update_running_stats
 from eegzoo.blocks.column_max_norm import ColumnMaxNormLinear
-from eegzoo.blocks.deep_conv_pool import fold_batch_norm
 from eegzoo.blocks.filtered_moments import filtered_moments
 from eegzoo.blocks.tcn_residual_block import TCNResidualBlock
 from eegzoo.core.jsonsafe import json_safe
@@ -287,10 +286,7 @@ class _EEGNetTC(nn.Module):
         temporal = self.conv1.weight[:, 0, :, 0]  # (F1, K)
         mean, var = filtered_moments(x, temporal, self.kern_length // 2)
         update_running_stats(bn, mean, var, count)
-        scale = torch.rsqrt(var + bn.eps)
-        shift = -mean * scale
-        if bn.weight is not None and bn.bias is not None:
-            scale, shift = scale * bn.weight, shift * bn.weight + bn.bias
+        scale, shift = composed_batch_norm_affine(mean, var, bn.eps, bn.weight, bn.bias)
         weight = self.conv1.weight * scale[:, None, None, None]
         return F.conv2d(image, weight, shift, padding=(self.kern_length // 2, 0))
 

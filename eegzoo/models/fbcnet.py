@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from eegzoo.blocks.bandwise_batch_norm import bandwise_filter_batch_norm
+from eegzoo.blocks.batch_norm_folding import batch_norm_affine
 from eegzoo.blocks.depthwise_spatial_conv import DepthwiseSpatialConv
 from eegzoo.blocks.filter_bank import _FILTER_KWARGS, BandsArg, FilterBank
 from eegzoo.blocks.max_norm import MaxNormLinear
@@ -172,12 +173,7 @@ class FBCNet(SignalModel, nn.Module):
     def _folded_spatial(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Eval-mode batch norm is affine per map, so it folds into the spatial filters."""
         conv, bn = self.spatial_conv[0], self.spatial_conv[1]
-        scale = bn.running_var.add(bn.eps).rsqrt()
-        if bn.weight is not None:
-            scale = scale * bn.weight
-        shift = -bn.running_mean * scale
-        if bn.bias is not None:
-            shift = shift + bn.bias
+        scale, shift = batch_norm_affine(bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps)
         weight = conv.weight * scale[:, None, None, None]
         return weight, conv.bias * scale + shift
 

@@ -11,8 +11,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from eegzoo.blocks.bandwise_batch_norm import bandwise_filter_batch_norm
+from eegzoo.blocks.batch_norm_folding import batch_norm_affine
 from eegzoo.blocks.filter_bank import _FILTER_KWARGS, BandsArg, FilterBank, FrozenFilterBank
-from eegzoo.blocks.interactive_band_mixing import InteractiveBandMixing, batch_norm_affine
+from eegzoo.blocks.interactive_band_mixing import InteractiveBandMixing
 from eegzoo.blocks.max_norm import MaxNormLinear
 from eegzoo.blocks.spectral_spatial import spectral_bandwise_filter
 from eegzoo.core.jsonsafe import json_safe

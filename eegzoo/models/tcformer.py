@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from eegzoo.blocks.batch_norm_folding import composed_batch_norm_affine, update_running_buffers
 from eegzoo.blocks.fft_correlate import fft_correlate
 from eegzoo.blocks.filter_bank import fast_fft_length
 from eegzoo.blocks.filtered_moments import filtered_moments
@@ -26,30 +27,6 @@ def _same_padding(kernel_length: int) -> tuple[int, int]:
     right for even kernels), as braindecode's ``ConstantPad2d``."""
     half = kernel_length // 2
     return (half - 1, half) if kernel_length % 2 == 0 else (half, half)
-
-
-def _batch_norm_affine(
-    mean: torch.Tensor, var: torch.Tensor, eps: float, weight: Optional[torch.Tensor], bias: Optional[torch.Tensor]
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(scale, shift)`` with ``batch_norm(y) = scale * y + shift`` for the given statistics."""
-    scale = torch.rsqrt(var + eps)
-    shift = -mean * scale
-    if weight is not None and bias is not None:
-        scale, shift = scale * weight, shift * weight + bias
-    return scale, shift
-
-
-def _update_running_stats(
-    running_mean: torch.Tensor, running_var: torch.Tensor, num_batches_tracked: torch.Tensor,
-    momentum: Optional[float], mean: torch.Tensor, var: torch.Tensor, count: int,
-) -> None:
-    """What ``nn.BatchNorm2d`` does to its running statistics in training mode (unbiased
-    variance; ``momentum=None``: cumulative average)."""
-    with torch.no_grad():
-        num_batches_tracked.add_(1)
-        factor = 1.0 / float(num_batches_tracked.item()) if momentum is None else momentum
-        running_mean.mul_(1 - factor).add_(mean.detach(), alpha=factor)
-        running_var.mul_(1 - factor).add_(var.detach() * (count / (count - 1)), alpha=factor)
 
 
 def _mix_and_correlate(
@@ -198,14 +175,14 @@ class _MultiKernelConvBlock(nn.Module):
                 bn = conv[2]
                 m = mean[i * f1 : (i + 1) * f1]
                 v = var[i * f1 : (i + 1) * f1]
-                _update_running_stats(bn.running_mean, bn.running_var, bn.num_batches_tracked, bn.momentum, m, v, count)
-                scale, shift = _batch_norm_affine(m, v, bn.eps, bn.weight, bn.bias)
+                update_running_buffers(bn.running_mean, bn.running_var, bn.num_batches_tracked, bn.momentum, m, v, count)
+                scale, shift = composed_batch_norm_affine(m, v, bn.eps, bn.weight, bn.bias)
                 scales.append(scale)
                 shifts.append(shift)
         else:
             for conv in self.temporal_convs:
                 bn = conv[2]
-                scale, shift = _batch_norm_affine(bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias)
+                scale, shift = composed_batch_norm_affine(bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias)
                 scales.append(scale)
                 shifts.append(shift)
         return torch.cat(scales), torch.cat(shifts)
@@ -223,7 +200,7 @@ class _MultiKernelConvBlock(nn.Module):
         bn = self.channel_dw_conv[1]
         fold = not self.training and bn.track_running_stats
         if fold:  # the spatial batch norm is affine per map too
-            out_scale, out_shift = _batch_norm_affine(bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias)
+            out_scale, out_shift = composed_batch_norm_affine(bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias)
             kernels = kernels * out_scale[:, None]
             bias = bias * out_scale + out_shift
         out = _mix_and_correlate(x, spatial, kernels, self.frame_padding, bias).unsqueeze(2)
