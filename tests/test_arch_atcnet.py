@@ -7,7 +7,6 @@ running statistics; argument errors; the optimizer groups; the sliding windows."
 from __future__ import annotations
 
 import json
-import shutil
 import warnings
 
 import pytest
@@ -15,8 +14,15 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
+from arch_helpers import (
+    assert_hub_folder_and_bare_state_dict_import,
+    assert_keys_shapes_dtypes,
+    assert_logits_match_braindecode,
+    assert_same_tensors,
+    load_reference,
+)
 from conftest import FIXTURES, REFERENCE, build_quiet
-from eegzoo import create_model, from_pretrained
+from eegzoo import create_model
 from eegzoo.blocks.sliding_windows import SlidingWindows
 from eegzoo.core.errors import SpecError
 from eegzoo.models.atcnet import ATCNet
@@ -27,33 +33,21 @@ NAMES = sorted(META["configs"])
 
 
 def reference(name: str, **extra):
-    tensors = load_file(str(REFERENCE / "atcnet" / f"{name}.safetensors"))
-    state = {k[3:]: v for k, v in tensors.items() if k.startswith("sd.")}
-    model = build_quiet(ATCNet, **META["configs"][name], **extra)
-    model.load_state_dict(state, strict=True)
-    return model, state, tensors
+    return load_reference(ATCNet, REFERENCE / "atcnet", META, name, **extra)
 
 
 @pytest.mark.parametrize("fused", [True, False])
 @pytest.mark.parametrize("name", NAMES)
 def test_logits_match_braindecode_in_eval_and_train_mode(name, fused):
     model, _, t = reference(name, fused=fused)
-    with torch.no_grad():
-        torch.testing.assert_close(model.eval()(t["x"]), t["logits_eval"], rtol=0, atol=TOL)
-        model.train()
-        torch.manual_seed(META["train_seed"])
-        torch.testing.assert_close(model(t["x"]), t["logits_train"], rtol=0, atol=TOL)
-        torch.manual_seed(META["train_seed"] + 1)  # other dropout masks, other logits
-        assert (model(t["x"]) - t["logits_train"]).abs().max() > 10 * TOL
+    assert_logits_match_braindecode(model, t, META["train_seed"], TOL)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_state_dict_keys_shapes_dtypes_match_braindecode(name):
     _, state, _ = reference(name)
     ours = build_quiet(ATCNet, **META["configs"][name]).state_dict()
-    assert set(ours) == set(state)
-    for key, value in state.items():
-        assert (ours[key].shape, ours[key].dtype) == (value.shape, value.dtype), key
+    assert_keys_shapes_dtypes(ours, state)
 
 
 def test_same_seed_gives_braindecode_initialisation():
@@ -62,24 +56,14 @@ def test_same_seed_gives_braindecode_initialisation():
     reference_init = load_file(str(REFERENCE / "atcnet" / "seed0_init.safetensors"))
     ours = model.state_dict()
     assert set(ours) == set(reference_init)
-    for key, value in reference_init.items():
-        torch.testing.assert_close(ours[key], value, rtol=0, atol=0, msg=key)
+    assert_same_tensors(ours, reference_init)
     # the official code's 113,732 trainable parameters (braindecode's test)
     assert sum(p.numel() for p in model.parameters() if p.requires_grad) == 113_732
 
 
 def test_braindecode_hub_folder_and_bare_state_dict_import(tmp_path):
     folder = FIXTURES / "braindecode_hub_atcnet"
-    io = load_file(str(folder / "io.safetensors"))
-    model = ATCNet.from_pretrained(folder).eval()
-    with torch.no_grad():
-        torch.testing.assert_close(model(io["x"]), io["logits_eval"], rtol=0, atol=TOL)
-    only_bin = tmp_path / "bd"
-    only_bin.mkdir()
-    for name in ("config.json", "pytorch_model.bin"):
-        shutil.copy(folder / name, only_bin)
-    with torch.no_grad():
-        torch.testing.assert_close(from_pretrained(only_bin).eval()(io["x"]), io["logits_eval"], rtol=0, atol=TOL)
+    assert_hub_folder_and_bare_state_dict_import(ATCNet, folder, tmp_path, TOL)
 
 
 def test_short_windows_are_scaled_down_as_braindecode_does():

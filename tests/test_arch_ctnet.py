@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import shutil
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
+from arch_helpers import (
+    assert_keys_shapes_dtypes,
+    assert_same_tensors,
+    load_reference,
+    reference_state,
+    squared_loss_gradients,
+)
 from conftest import FIXTURES, REFERENCE, build_quiet
 from eegzoo import create_model, from_pretrained
 from eegzoo.core.errors import SpecError
@@ -28,28 +34,8 @@ NAMES = sorted(META["configs"])
 BN_INDICES = (1, 3, 8)
 
 
-def pattern(shape: tuple[int, ...], index: int) -> torch.Tensor:
-    """The generator's stand-in for weights too large to store (same formula)."""
-    n = math.prod(shape)
-    fan_in = math.prod(shape[1:]) if len(shape) > 1 else n
-    i = torch.arange(n, dtype=torch.float64)
-    u = torch.frac(torch.sin(i * 12.9898 + index * 78.233) * 43758.5453)
-    u = torch.where(u < 0, u + 1, u) - 0.5
-    return (u * (2 * math.sqrt(3.0 / fan_in))).to(torch.float32).view(shape)
-
-
-def braindecode_state(name: str) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-    tensors = load_file(str(FOLDER / f"{name}.safetensors"))
-    state = {k[3:]: v for k, v in tensors.items() if k.startswith("sd.")}
-    for key, (index, shape) in META["pattern_keys"][name].items():
-        state[key] = pattern(tuple(shape), index)
-    return state, tensors
-
-
 def reference(name: str, **extra) -> tuple[CTNet, dict[str, torch.Tensor]]:
-    state, tensors = braindecode_state(name)
-    model = build_quiet(CTNet, **META["configs"][name], **extra)
-    model.load_state_dict(state, strict=True)
+    model, _, tensors = load_reference(CTNet, FOLDER, META, name, **extra)
     return model, tensors
 
 
@@ -85,11 +71,9 @@ def test_train_mode_parity_depends_on_the_dropout_masks():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_state_dict_is_braindecodes_keys_shapes_dtypes(name):
-    state, _ = braindecode_state(name)
+    state, _ = reference_state(FOLDER, META, name)
     ours = build_quiet(CTNet, **META["configs"][name]).state_dict()
-    assert set(ours) == set(state)
-    for key, value in state.items():
-        assert (ours[key].shape, ours[key].dtype) == (value.shape, value.dtype), key
+    assert_keys_shapes_dtypes(ours, state)
 
 
 def test_braindecode_key_layout():
@@ -111,8 +95,7 @@ def test_same_seed_gives_braindecode_initialisation():
     model = build_quiet(CTNet, **META["configs"]["default"])
     state = model.state_dict()
     stored = load_file(str(FOLDER / "seed0_init.safetensors"))
-    for key, value in stored.items():
-        torch.testing.assert_close(state[key], value, rtol=0, atol=0, msg=key)
+    assert_same_tensors(state, stored)
     for key, digest in META["seed0_init_sha256"].items():
         assert hashlib.sha256(state[key].contiguous().numpy().tobytes()).hexdigest() == digest, key
     assert sum(p.numel() for p in model.parameters() if p.requires_grad) == META["seed0_n_params"] == 152684
@@ -140,13 +123,7 @@ def test_fused_and_plain_paths_agree_with_gradients(name):
     results = []
     for fused in (True, False):
         model, t = reference(name, fused=fused)
-        model.train()
-        x = t["x"].clone().requires_grad_(True)
-        torch.manual_seed(3)
-        loss = model(x).square().sum()
-        loss.backward()
-        grads = {k: p.grad.clone() for k, p in model.named_parameters() if p.grad is not None}
-        results.append((loss.detach(), x.grad.clone(), grads))
+        results.append(squared_loss_gradients(model, t["x"]))
     (l1, gx1, g1), (l2, gx2, g2) = results
     torch.testing.assert_close(l1, l2, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(gx1, gx2, rtol=1e-4, atol=1e-5)

@@ -7,7 +7,6 @@ DeepConvPool and DilatedAvgPool2d blocks."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -16,9 +15,11 @@ import torch.nn.functional as F
 from safetensors.torch import load_file
 from torch import nn
 
+from arch_helpers import assert_hub_folder_and_bare_state_dict_import, assert_logits_match_braindecode
 from conftest import FIXTURES, REFERENCE, build_quiet
-from eegzoo import create_model, from_pretrained
-from eegzoo.blocks.deep_conv_pool import DeepConvPool, fold_batch_norm, pool_commutes
+from eegzoo import create_model
+from eegzoo.blocks.batch_norm_folding import fold_batch_norm
+from eegzoo.blocks.deep_conv_pool import DeepConvPool, pool_commutes
 from eegzoo.blocks.dilated_avg_pool import DilatedAvgPool2d
 from eegzoo.core.errors import SpecError
 from eegzoo.models.deep4net import Deep4Net
@@ -47,13 +48,7 @@ def reference(name: str, **extra):
 @pytest.mark.parametrize("name", NAMES)
 def test_logits_match_braindecode_in_eval_and_train_mode(name, fused):
     model, t = reference(name, fused=fused)
-    with torch.no_grad():
-        torch.testing.assert_close(model.eval()(t["x"]), t["logits_eval"], rtol=0, atol=TOL)
-        model.train()
-        torch.manual_seed(META["train_seed"])
-        torch.testing.assert_close(model(t["x"]), t["logits_train"], rtol=0, atol=TOL)
-        torch.manual_seed(META["train_seed"] + 1)  # other dropout masks, other logits
-        assert (model(t["x"]) - t["logits_train"]).abs().max() > 10 * TOL
+    assert_logits_match_braindecode(model, t, META["train_seed"], TOL)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -90,16 +85,7 @@ def test_default_layout_and_parameter_count():
 
 def test_braindecode_hub_folder_import(tmp_path):
     folder = FIXTURES / "braindecode_hub_deep4net"
-    io = load_file(str(folder / "io.safetensors"))
-    model = Deep4Net.from_pretrained(folder).eval()
-    with torch.no_grad():
-        torch.testing.assert_close(model(io["x"]), io["logits_eval"], rtol=0, atol=TOL)
-    only_bin = tmp_path / "bd"
-    only_bin.mkdir()
-    for name in ("config.json", "pytorch_model.bin"):
-        shutil.copy(folder / name, only_bin)
-    with torch.no_grad():
-        torch.testing.assert_close(from_pretrained(only_bin).eval()(io["x"]), io["logits_eval"], rtol=0, atol=TOL)
+    model, _ = assert_hub_folder_and_bare_state_dict_import(Deep4Net, folder, tmp_path, TOL)
     # eegzoo's own save holds braindecode's keys, which braindecode loads strictly
     model.save_pretrained(tmp_path / "m")
     assert set(load_file(str(tmp_path / "m" / "model.safetensors"))) == set(load_file(str(folder / "model.safetensors")))

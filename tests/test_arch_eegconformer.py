@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import shutil
 from collections import OrderedDict
 
 import pytest
@@ -17,8 +16,17 @@ import torch.nn.functional as F
 from safetensors.torch import load_file
 from torch import nn
 
+from arch_helpers import (
+    assert_eval_and_train_logits,
+    assert_hub_folder_and_bare_state_dict_import,
+    assert_keys_shapes_dtypes,
+    assert_other_masks_give_other_logits,
+    assert_same_tensors,
+    load_reference,
+    reference_state,
+)
 from conftest import FIXTURES, REFERENCE, build_quiet
-from eegzoo import create_model, from_pretrained
+from eegzoo import create_model
 from eegzoo.blocks.multi_head_attention import MultiHeadAttention
 from eegzoo.blocks.patch_embedding import PatchEmbedding
 from eegzoo.blocks.transformer_encoder_layer import ResidualBranch, TransformerEncoderLayer
@@ -31,28 +39,8 @@ META = json.loads((FOLDER / "configs.json").read_text())
 NAMES = sorted(META["configs"])
 
 
-def pattern(shape: tuple[int, ...], index: int) -> torch.Tensor:
-    """The generator's stand-in for weights too large to store (same formula)."""
-    n = math.prod(shape)
-    fan_in = math.prod(shape[1:]) if len(shape) > 1 else n
-    i = torch.arange(n, dtype=torch.float64)
-    u = torch.frac(torch.sin(i * 12.9898 + index * 78.233) * 43758.5453)
-    u = torch.where(u < 0, u + 1, u) - 0.5
-    return (u * (2 * math.sqrt(3.0 / fan_in))).to(torch.float32).view(shape)
-
-
-def braindecode_state(name: str) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-    tensors = load_file(str(FOLDER / f"{name}.safetensors"))
-    state = {k[3:]: v for k, v in tensors.items() if k.startswith("sd.")}
-    for key, (index, shape) in META["pattern_keys"][name].items():
-        state[key] = pattern(tuple(shape), index)
-    return state, tensors
-
-
 def reference(name: str, **extra) -> tuple[EEGConformer, dict[str, torch.Tensor]]:
-    state, tensors = braindecode_state(name)
-    model = build_quiet(EEGConformer, **META["configs"][name], **extra)
-    model.load_state_dict(state, strict=True)
+    model, _, tensors = load_reference(EEGConformer, FOLDER, META, name, **extra)
     return model, tensors
 
 
@@ -61,25 +49,18 @@ def reference(name: str, **extra) -> tuple[EEGConformer, dict[str, torch.Tensor]
 @pytest.mark.parametrize("name", NAMES)
 def test_logits_match_braindecode_in_eval_and_train_mode(name, fused):
     model, t = reference(name, fused=fused)
-    with torch.no_grad():
-        torch.testing.assert_close(model.eval()(t["x"]), t["logits_eval"], rtol=0, atol=TOL)
-        model.train()
-        torch.manual_seed(META["train_seed"])
-        torch.testing.assert_close(model(t["x"]), t["logits_train"], rtol=0, atol=TOL)
-        bn = model.patch_embedding.shallownet[2]
-        torch.testing.assert_close(bn.running_mean, t["bn_mean_train"], rtol=1e-5, atol=1e-6)
-        torch.testing.assert_close(bn.running_var, t["bn_var_train"], rtol=1e-5, atol=1e-6)
-        torch.manual_seed(META["train_seed"] + 1)  # other dropout masks, other logits
-        assert (model(t["x"]) - t["logits_train"]).abs().max() > 10 * TOL
+    assert_eval_and_train_logits(model, t, META["train_seed"], TOL)
+    bn = model.patch_embedding.shallownet[2]
+    torch.testing.assert_close(bn.running_mean, t["bn_mean_train"], rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(bn.running_var, t["bn_var_train"], rtol=1e-5, atol=1e-6)
+    assert_other_masks_give_other_logits(model, t, META["train_seed"], TOL)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_state_dict_is_braindecodes_keys_shapes_dtypes(name):
-    state, _ = braindecode_state(name)
+    state, _ = reference_state(FOLDER, META, name)
     ours = build_quiet(EEGConformer, **META["configs"][name]).state_dict()
-    assert set(ours) == set(state)
-    for key, value in state.items():
-        assert (ours[key].shape, ours[key].dtype) == (value.shape, value.dtype), key
+    assert_keys_shapes_dtypes(ours, state)
 
 
 def test_braindecode_key_layout():
@@ -104,8 +85,7 @@ def test_same_seed_gives_braindecode_initialisation():
     model = build_quiet(EEGConformer, **META["configs"]["default"])
     ours = model.state_dict()
     stored = load_file(str(FOLDER / "seed0_init.safetensors"))
-    for key, value in stored.items():  # includes the batch norm moved by the sizing pass
-        torch.testing.assert_close(ours[key], value, rtol=0, atol=0, msg=key)
+    assert_same_tensors(ours, stored)  # includes the batch norm moved by the sizing pass
     for key, digest in META["seed0_init_sha256"].items():
         assert hashlib.sha256(ours[key].contiguous().numpy().tobytes()).hexdigest() == digest, key
     n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -115,16 +95,7 @@ def test_same_seed_gives_braindecode_initialisation():
 
 def test_braindecode_hub_folder_import(tmp_path):
     folder = FIXTURES / "braindecode_hub_eegconformer"
-    io = load_file(str(folder / "io.safetensors"))
-    model = EEGConformer.from_pretrained(folder).eval()
-    with torch.no_grad():
-        torch.testing.assert_close(model(io["x"]), io["logits_eval"], rtol=0, atol=TOL)
-    only_bin = tmp_path / "bd"
-    only_bin.mkdir()
-    for name in ("config.json", "pytorch_model.bin"):
-        shutil.copy(folder / name, only_bin)
-    with torch.no_grad():
-        torch.testing.assert_close(from_pretrained(only_bin).eval()(io["x"]), io["logits_eval"], rtol=0, atol=TOL)
+    model, _ = assert_hub_folder_and_bare_state_dict_import(EEGConformer, folder, tmp_path, TOL)
     # eegzoo's own save has braindecode's keys and shapes (the generator checks that
     # braindecode loads it strictly and gives the same logits)
     model.save_pretrained(tmp_path / "m")

@@ -7,12 +7,18 @@ operations."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
+from arch_helpers import (
+    assert_hub_folder_and_bare_state_dict_import,
+    assert_keys_shapes_dtypes,
+    assert_logits_match_braindecode,
+    assert_same_tensors,
+    load_reference,
+)
 from conftest import FIXTURES, REFERENCE, build_quiet
 from eegzoo import create_model, from_pretrained
 from eegzoo.core.errors import SpecError
@@ -24,24 +30,14 @@ NAMES = sorted(META["configs"])
 
 
 def reference(name: str, **extra):
-    tensors = load_file(str(REFERENCE / "eegnex" / f"{name}.safetensors"))
-    state = {k[3:]: v for k, v in tensors.items() if k.startswith("sd.")}
-    model = build_quiet(EEGNeX, **META["configs"][name], **extra)
-    model.load_state_dict(state, strict=True)
-    return model, state, tensors
+    return load_reference(EEGNeX, REFERENCE / "eegnex", META, name, **extra)
 
 
 @pytest.mark.parametrize("fused", [True, False], ids=["fused", "plain"])
 @pytest.mark.parametrize("name", NAMES)
 def test_logits_match_braindecode_in_eval_and_train_mode(name, fused):
     model, _, t = reference(name, fused=fused)
-    with torch.no_grad():
-        torch.testing.assert_close(model.eval()(t["x"]), t["logits_eval"], rtol=0, atol=TOL)
-        model.train()
-        torch.manual_seed(META["train_seed"])
-        torch.testing.assert_close(model(t["x"]), t["logits_train"], rtol=0, atol=TOL)
-        torch.manual_seed(META["train_seed"] + 1)  # other dropout masks, other logits
-        assert (model(t["x"]) - t["logits_train"]).abs().max() > 10 * TOL
+    assert_logits_match_braindecode(model, t, META["train_seed"], TOL)
 
 
 def test_fused_path_runs_where_it_applies():
@@ -56,9 +52,7 @@ def test_fused_path_runs_where_it_applies():
 def test_state_dict_is_braindecodes_keys_shapes_dtypes(name):
     _, state, _ = reference(name)
     ours = build_quiet(EEGNeX, **META["configs"][name]).state_dict()
-    assert set(ours) == set(state)
-    for key, value in state.items():
-        assert (ours[key].shape, ours[key].dtype) == (value.shape, value.dtype), key
+    assert_keys_shapes_dtypes(ours, state)
 
 
 def test_braindecode_layout_keys():
@@ -79,8 +73,7 @@ def test_same_seed_gives_braindecode_initialisation():
     reference_init = load_file(str(REFERENCE / "eegnex" / "seed0_init.safetensors"))
     ours = model.state_dict()
     assert set(ours) == set(reference_init)
-    for key, value in reference_init.items():
-        torch.testing.assert_close(ours[key], value, rtol=0, atol=0, msg=key)
+    assert_same_tensors(ours, reference_init)
     assert sum(p.numel() for p in model.parameters() if p.requires_grad) == 56452
 
 
@@ -96,16 +89,7 @@ def test_parity_is_sensitive_to_the_max_norm_constraints():
 
 def test_braindecode_hub_folder_and_bare_state_dict_import(tmp_path):
     folder = FIXTURES / "braindecode_hub_eegnex"
-    io = load_file(str(folder / "io.safetensors"))
-    model = EEGNeX.from_pretrained(folder).eval()
-    with torch.no_grad():
-        torch.testing.assert_close(model(io["x"]), io["logits_eval"], rtol=0, atol=TOL)
-    only_bin = tmp_path / "bd"
-    only_bin.mkdir()
-    for name in ("config.json", "pytorch_model.bin"):
-        shutil.copy(folder / name, only_bin)
-    with torch.no_grad():
-        torch.testing.assert_close(from_pretrained(only_bin).eval()(io["x"]), io["logits_eval"], rtol=0, atol=TOL)
+    model, io = assert_hub_folder_and_bare_state_dict_import(EEGNeX, folder, tmp_path, TOL)
     kwargs = {k: v for k, v in json.loads((folder / "config.json").read_text()).items() if v is not None}
     kwargs.pop("braindecode_version")
     model = from_pretrained(folder / "pytorch_model.bin", architecture="eegnex", **kwargs).eval()

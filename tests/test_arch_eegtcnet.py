@@ -6,15 +6,21 @@ and receptive field; the column max-norm classifier."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 import torch
 from safetensors.torch import load_file
 from torch import nn
 
+from arch_helpers import (
+    assert_hub_folder_and_bare_state_dict_import,
+    assert_keys_shapes_dtypes,
+    assert_logits_match_braindecode,
+    assert_same_tensors,
+    load_reference,
+)
 from conftest import FIXTURES, REFERENCE, build_quiet
-from eegzoo import create_model, from_pretrained
+from eegzoo import create_model
 from eegzoo.blocks.column_max_norm import ColumnMaxNorm, ColumnMaxNormLinear
 from eegzoo.blocks.tcn_residual_block import TCNResidualBlock
 from eegzoo.core.errors import SpecError
@@ -26,32 +32,20 @@ NAMES = sorted(META["configs"])
 
 
 def reference(name: str, **extra):
-    tensors = load_file(str(REFERENCE / "eegtcnet" / f"{name}.safetensors"))
-    state = {k[3:]: v for k, v in tensors.items() if k.startswith("sd.")}
-    model = build_quiet(EEGTCNet, **META["configs"][name], **extra)
-    model.load_state_dict(state, strict=True)
-    return model, state, tensors
+    return load_reference(EEGTCNet, REFERENCE / "eegtcnet", META, name, **extra)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_logits_match_braindecode_in_eval_and_train_mode(name):
     model, _, t = reference(name)
-    with torch.no_grad():
-        torch.testing.assert_close(model.eval()(t["x"]), t["logits_eval"], rtol=0, atol=TOL)
-        model.train()
-        torch.manual_seed(META["train_seed"])
-        torch.testing.assert_close(model(t["x"]), t["logits_train"], rtol=0, atol=TOL)
-        torch.manual_seed(META["train_seed"] + 1)  # other dropout masks, other logits
-        assert (model(t["x"]) - t["logits_train"]).abs().max() > 10 * TOL
+    assert_logits_match_braindecode(model, t, META["train_seed"], TOL)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_state_dict_is_braindecodes_keys_shapes_dtypes(name):
     _, state, _ = reference(name)
     ours = build_quiet(EEGTCNet, **META["configs"][name]).state_dict()
-    assert set(ours) == set(state)
-    for key, value in state.items():
-        assert (ours[key].shape, ours[key].dtype) == (value.shape, value.dtype), key
+    assert_keys_shapes_dtypes(ours, state)
 
 
 def test_braindecode_layout_keys_and_legacy_layout():
@@ -76,23 +70,13 @@ def test_same_seed_gives_braindecode_initialisation():
     model = build_quiet(EEGTCNet, **META["configs"]["default"])
     reference_init = load_file(str(REFERENCE / "eegtcnet" / "seed0_init.safetensors"))
     ours = model.state_dict()
-    for key, value in reference_init.items():
-        torch.testing.assert_close(ours[key], value, rtol=0, atol=0, msg=key)
+    assert_same_tensors(ours, reference_init)
     assert sum(p.numel() for p in model.parameters() if p.requires_grad) == 4304  # braindecode: 4.3 K
 
 
 def test_braindecode_hub_folder_and_bare_state_dict_import(tmp_path):
     folder = FIXTURES / "braindecode_hub_eegtcnet"
-    io = load_file(str(folder / "io.safetensors"))
-    model = EEGTCNet.from_pretrained(folder).eval()
-    with torch.no_grad():
-        torch.testing.assert_close(model(io["x"]), io["logits_eval"], rtol=0, atol=TOL)
-    only_bin = tmp_path / "bd"
-    only_bin.mkdir()
-    for name in ("config.json", "pytorch_model.bin"):
-        shutil.copy(folder / name, only_bin)
-    with torch.no_grad():
-        torch.testing.assert_close(from_pretrained(only_bin).eval()(io["x"]), io["logits_eval"], rtol=0, atol=TOL)
+    model, _ = assert_hub_folder_and_bare_state_dict_import(EEGTCNet, folder, tmp_path, TOL)
     # eegzoo's own save loads back with braindecode's keys in the file
     model.save_pretrained(tmp_path / "m")
     saved = load_file(str(tmp_path / "m" / "model.safetensors"))

@@ -14,6 +14,7 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
+from arch_helpers import assert_logits_match_braindecode, assert_same_tensors, load_reference
 from conftest import FIXTURES, REFERENCE, build_quiet
 from eegzoo import create_model
 from eegzoo.blocks.interactive_band_mixing import InteractiveBandMixing
@@ -28,24 +29,14 @@ NAMES = sorted(META["configs"])
 
 
 def reference(name: str, **extra):
-    tensors = load_file(str(REFERENCE / "ifnet" / f"{name}.safetensors"))
-    state = {k[3:]: v for k, v in tensors.items() if k.startswith("sd.")}
-    model = build_quiet(IFNet, **META["configs"][name], **extra)
-    model.load_state_dict(state, strict=True)
-    return model, state, tensors
+    return load_reference(IFNet, REFERENCE / "ifnet", META, name, **extra)
 
 
 @pytest.mark.parametrize("fused", [True, False], ids=["fused", "plain"])
 @pytest.mark.parametrize("name", NAMES)
 def test_logits_match_braindecode_in_eval_and_train_mode(name, fused):
     model, _, t = reference(name, fused=fused)
-    with torch.no_grad():
-        torch.testing.assert_close(model.eval()(t["x"]), t["logits_eval"], rtol=0, atol=TOL)
-        model.train()
-        torch.manual_seed(META["train_seed"])
-        torch.testing.assert_close(model(t["x"]), t["logits_train"], rtol=0, atol=TOL)
-        torch.manual_seed(META["train_seed"] + 1)  # other dropout masks, other logits
-        assert (model(t["x"]) - t["logits_train"]).abs().max() > 10 * TOL
+    assert_logits_match_braindecode(model, t, META["train_seed"], TOL)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -81,8 +72,7 @@ def test_same_seed_gives_braindecode_initialisation():
     torch.manual_seed(0)
     model = build_quiet(IFNet, **META["configs"]["default"])
     ours = model.state_dict()
-    for key, value in load_file(str(REFERENCE / "ifnet" / "seed0_init.safetensors")).items():
-        torch.testing.assert_close(ours[key], value, rtol=0, atol=0, msg=key)
+    assert_same_tensors(ours, load_file(str(REFERENCE / "ifnet" / "seed0_init.safetensors")))
 
 
 def test_braindecode_hub_folder_loads_with_the_same_logits():

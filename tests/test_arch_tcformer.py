@@ -15,6 +15,13 @@ import torch
 from safetensors.torch import load_file
 
 import eegzoo
+from arch_helpers import (
+    assert_keys_shapes_dtypes,
+    assert_same_tensors,
+    load_reference,
+    reference_state,
+    squared_loss_gradients,
+)
 from conftest import FIXTURES, REFERENCE, build_quiet
 from eegzoo.blocks import grouped_query_attention as gqa
 from eegzoo.blocks.grouped_query_attention import GroupedQueryAttention, apply_rotary, rotary_tables
@@ -29,10 +36,7 @@ NAMES = list(META["configs"])
 
 
 def reference(name: str, **extra) -> tuple[TCFormer, dict[str, torch.Tensor]]:
-    tensors = load_file(str(DIR / f"{name}.safetensors"))
-    state = {k[3:]: v for k, v in tensors.items() if k.startswith("sd.")}
-    model = build_quiet(TCFormer, **META["configs"][name], **extra)
-    model.load_state_dict(state, strict=True)
+    model, _, tensors = load_reference(TCFormer, DIR, META, name, **extra)
     return model, tensors
 
 
@@ -65,12 +69,9 @@ def test_logits_and_running_statistics_match_braindecode(name, fused):
 def test_state_dict_keys_shapes_and_dtypes_match_braindecode(name):
     """What braindecode's ``load_state_dict(strict=True)`` of an eegzoo model needs (the
     generator also loads eegzoo state_dicts into braindecode and compares logits)."""
-    tensors = load_file(str(DIR / f"{name}.safetensors"))
-    state = {k[3:]: v for k, v in tensors.items() if k.startswith("sd.")}
+    state, _ = reference_state(DIR, META, name)
     ours = build_quiet(TCFormer, **META["configs"][name]).state_dict()
-    assert set(ours) == set(state)
-    for key, value in state.items():
-        assert (ours[key].shape, ours[key].dtype) == (value.shape, value.dtype), key
+    assert_keys_shapes_dtypes(ours, state)
 
 
 def test_same_seed_gives_braindecode_initialisation():
@@ -79,8 +80,7 @@ def test_same_seed_gives_braindecode_initialisation():
     expected = load_file(str(DIR / "seed0_init.safetensors"))
     state = model.state_dict()
     assert set(state) == set(expected)
-    for key, value in expected.items():
-        torch.testing.assert_close(state[key], value, rtol=0, atol=0, msg=key)
+    assert_same_tensors(state, expected)
     assert sum(p.numel() for p in model.parameters() if p.requires_grad) == 77820
 
 
@@ -123,13 +123,7 @@ def test_fused_and_plain_paths_agree_with_gradients(name):
     results = []
     for fused in (True, False):
         model, t = reference(name, fused=fused)
-        model.train()
-        x = t["x"].clone().requires_grad_(True)
-        torch.manual_seed(3)
-        loss = model(x).square().sum()
-        loss.backward()
-        grads = {k: p.grad.clone() for k, p in model.named_parameters() if p.grad is not None}
-        results.append((loss.detach(), x.grad.clone(), grads))
+        results.append(squared_loss_gradients(model, t["x"]))
     (l1, gx1, g1), (l2, gx2, g2) = results
     torch.testing.assert_close(l1, l2, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(gx1, gx2, rtol=1e-4, atol=1e-6)
