@@ -182,3 +182,25 @@ def test_models_all_is_every_architecture(tmp_path, monkeypatch):
     with pytest.raises(SystemExit):
         benchmark.run_benchmark(["eegnet", "all"], ["graz-sample"], out=tmp_path, baselines=["csp-lda"])
     assert planned == ["eegnet", *[m for m in benchmark.all_models() if m != "eegnet"], "csp-lda"]
+
+
+def test_a_model_that_cannot_take_a_datasets_trials_is_not_run_and_said_so(tmp_path, capsys):
+    """fingermovements has 50-sample trials: EEGTCNet's pooling needs 55. That pair is left out
+    before any cell starts, with the reason, instead of failing the run when its cell starts."""
+    said = []
+    result = run_benchmark(["eegtcnet", "eegnet"], ["fingermovements"], seeds=1, out=tmp_path / "run", baselines=[],
+                           epochs=1, n_jobs=1, skipped=lambda *pair: said.append(pair))
+    reason = ("Invalid spec in create_model('eegtcnet'): n_times=50 is too short for EEGTCNet: pooling by 8 and then "
+              "by filter_1=8 leaves no time step. Pass at least 55 samples or a smaller filter_1.")
+    assert said == [("fingermovements", "eegtcnet", reason)]
+    assert result.not_run == {("fingermovements", "eegtcnet"): reason}
+    assert [(r["dataset"], r["method"]) for r in result.rows] == [("fingermovements", "eegnet")]
+    assert not (tmp_path / "run" / "cells" / "fingermovements" / "eegtcnet").exists()
+    assert f"- eegtcnet on fingermovements: {reason}" in result.markdown
+    recorded = json.loads((tmp_path / "run" / "benchmark.json").read_text())["not_run"]
+    assert recorded == [{"dataset": "fingermovements", "model": "eegtcnet", "reason": reason}]
+    with pytest.raises(ValueError, match="Nothing to benchmark: no model fits these datasets' trials:\n  eegtcnet on fingermovements: Invalid spec"):
+        run_benchmark(["eegtcnet"], ["fingermovements"], seeds=1, out=tmp_path / "none", baselines=[])
+    assert main(["benchmark", "--models", "eegtcnet", "eegnet", "--datasets", "fingermovements", "--baselines", "--seeds", "1",
+                 "--epochs", "1", "--n-jobs", "1", "--out", str(tmp_path / "run")]) == 0
+    assert f"[not run] eegtcnet on fingermovements: {reason}" in capsys.readouterr().out

@@ -333,11 +333,14 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
         c = cell.config
         print(f"[start {n}/{total}] {c['method']['name']} on {c['dataset']} subject {c['subject']} seed {c['seed']}", flush=True)
 
+    def skipped(dataset: str, model: str, reason: str) -> None:
+        print(f"[not run] {model} on {dataset}: {reason}", flush=True)
+
     result = run_benchmark(
         _names(args.models) if args.models is not None else DEFAULT_MODELS, _dataset_names(_names(args.datasets)), args.seeds, args.out,
         _names(args.baselines) if args.baselines is not None else DEFAULT_BASELINES,
         recipe=args.recipe, epochs=args.epochs, n_jobs=args.n_jobs, backend=args.backend, report=report, started=started,
-        scheduler=args.scheduler, address=args.address, threads=args.threads, device=args.device,
+        skipped=skipped, scheduler=args.scheduler, address=args.address, threads=args.threads, device=args.device,
     )
     print(result.markdown)
     print(f"{len(result.cells)} cells in {result.seconds:.0f} s; " + ", ".join(str(p) for p in result.files.values()))

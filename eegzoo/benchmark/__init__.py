@@ -22,7 +22,7 @@ import numpy as np
 
 from eegzoo.benchmark.baselines import BASELINES, Baseline
 from eegzoo.benchmark.report import markdown_table, plot, summarize, write_csv
-from eegzoo.benchmark.runner import ClusterError, Method, execute, methods, plan, prepare_datasets
+from eegzoo.benchmark.runner import ClusterError, Method, execute, methods, plan, prepare_datasets, unfit_pairs
 from eegzoo.core.files import atomic_write_text
 from eegzoo.core.version import __version__
 
@@ -79,6 +79,7 @@ def dataset_names(values: Sequence[str | os.PathLike]) -> list[str]:
 class BenchmarkResult:
     rows: list[dict[str, Any]]  # one per dataset × method (see eegzoo.benchmark.report)
     cells: list[dict[str, Any]]  # every cell's stored result
+    not_run: dict[tuple[str, str], str]  # (dataset, model) -> why that model cannot take that dataset's trials
     files: dict[str, Path]
     seconds: float
 
@@ -106,6 +107,7 @@ def run_benchmark(
     alpha: float = 0.05,
     report: Callable[..., None] | None = None,
     started: Callable[..., None] | None = None,
+    skipped: Callable[[str, str, str], None] | None = None,
 ) -> BenchmarkResult:
     """Benchmark ``models`` (registered names) and ``baselines`` on ``datasets`` (registered
     names or spec files; default: :func:`offline_datasets`; ``"all"`` among ``models``: every architecture, see
@@ -120,7 +122,11 @@ def run_benchmark(
     ``pip install 'eegzoo[cluster]'``. Each job runs ``threads`` torch/BLAS threads (1 by
     default: the same table, bit for bit, on every backend). ``device``: where zoo models
     train (``"cuda"``, ``"cpu"``; default: CUDA when available, as in :func:`eegzoo.fit`). ``started(n, total, cell)`` and
-    ``report(done, total, cell, result, cached)`` are called as cells start and finish."""
+    ``report(done, total, cell, result, cached)`` are called as cells start and finish.
+
+    A zoo model that cannot be built for a dataset's trials (too short for its pooling, ...)
+    is not run on it: ``skipped(dataset, model, reason)`` is called for each such pair before
+    any cell starts, and they are listed in ``results.md``, ``benchmark.json`` and ``not_run``."""
     start = time.perf_counter()
     out = Path(out)
     datasets = offline_datasets() if datasets is None else dataset_names(datasets)
@@ -131,24 +137,32 @@ def run_benchmark(
     chosen = methods(list(dict.fromkeys(models)), list(baselines), recipe=recipe, epochs=epochs, model_kwargs=model_kwargs, device=device)
     if not chosen:
         raise ValueError("Nothing to benchmark: give at least one model or baseline.")
-    sizes = prepare_datasets(datasets)
-    cells = plan(chosen, datasets, seed_list, out, sizes)
+    shapes = prepare_datasets(datasets)
+    unfit = unfit_pairs(chosen, shapes)
+    if skipped:
+        for (dataset, method), reason in unfit.items():
+            skipped(dataset, method, reason)
+    cells = plan(chosen, datasets, seed_list, out, {d: s.values for d, s in shapes.items()}, skip=unfit)
+    if not cells:
+        raise ValueError("Nothing to benchmark: no model fits these datasets' trials:\n" +
+                         "\n".join(f"  {m} on {d}: {r}" for (d, m), r in unfit.items()))
     results = execute(cells, n_jobs=n_jobs, backend=backend, report=report, started=started, threads=threads,
                       scheduler=scheduler, address=address)
     rows = summarize(results, alpha)
     files = {
         "csv": write_csv(rows, out / "results.csv"),
-        "markdown": atomic_write_text(out / "results.md", markdown_table(rows, alpha)),
+        "markdown": atomic_write_text(out / "results.md", markdown_table(rows, alpha, unfit)),
         "plot": plot(rows, out / "results.png"),
         "cells": _write_cells(results, out / "cells.csv"),
     }
     seconds = time.perf_counter() - start
     run = {"models": list(models), "baselines": list(baselines), "datasets": datasets, "seeds": seed_list,
            "zoo_settings": chosen[0].settings if chosen and chosen[0].kind == "zoo" else {},
+           "not_run": [{"dataset": d, "model": m, "reason": r} for (d, m), r in unfit.items()],
            "n_jobs": n_jobs, "backend": backend or "loky", "threads_per_job": threads, "seconds": round(seconds, 1), "eegzoo": __version__,
            "python": sys.version.split()[0], "platform": platform.platform(), "cpu_count": os.cpu_count()}
     files["run"] = atomic_write_text(out / "benchmark.json", json.dumps(run, indent=2) + "\n")
-    return BenchmarkResult(rows, results, files, seconds)
+    return BenchmarkResult(rows, results, unfit, files, seconds)
 
 
 def _write_cells(results: Sequence[dict[str, Any]], path: Path) -> Path:

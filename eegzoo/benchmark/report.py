@@ -79,8 +79,10 @@ def write_csv(rows: Sequence[dict[str, Any]], path: Path) -> Path:
     return atomic_write_text(path, buffer.getvalue())
 
 
-def markdown_table(rows: Sequence[dict[str, Any]], alpha: float = 0.05) -> str:
-    """The table as Markdown; the best accuracy of each dataset in bold."""
+def markdown_table(rows: Sequence[dict[str, Any]], alpha: float = 0.05,
+                   not_run: dict[tuple[str, str], str] | None = None) -> str:
+    """The table as Markdown; the best accuracy of each dataset in bold; ``not_run``:
+    ``{(dataset, model): reason}``, listed under the table."""
     best = defaultdict(float)
     for row in rows:
         best[row["dataset"]] = max(best[row["dataset"]], row["accuracy_mean"])
@@ -103,6 +105,9 @@ def markdown_table(rows: Sequence[dict[str, Any]], alpha: float = 0.05) -> str:
     lines.append(f"✓: above chance at p < {alpha}/{n} = {alpha / n:.1e} (one-sided binomial test on the pooled test "
                  "trials, the largest p over seeds; Bonferroni over the table's rows). Chance: the majority class's "
                  "share of the test trials.")
+    if not_run:
+        lines += ["", "Not run (the model cannot take the dataset's trials):"]
+        lines += [f"- {model} on {dataset}: {reason}" for (dataset, model), reason in not_run.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -129,17 +129,20 @@ def _spec_hash(name: str) -> str:
 
 
 def plan(methods_: Sequence[Method], datasets: Sequence[str], seeds: Sequence[int], out: Path,
-         sizes: dict[str, float] | None = None) -> list[Cell]:
+         sizes: dict[str, float] | None = None, skip: Iterable[tuple[str, str]] = ()) -> list[Cell]:
     """Every cell, in order dataset × method × subject × seed (``sizes``: values per subject of
-    each dataset, to start the longest cells first)."""
+    each dataset, to start the longest cells first), but the ``(dataset, method)`` pairs in ``skip``."""
     from eegzoo.registry.datasets import dataset_spec
 
+    skip = set(skip)
     cells = []
     for dataset in datasets:
         spec = dataset_spec(dataset)
         spec_hash = _spec_hash(dataset)
         subjects = protocol_subjects(spec)
         for method in methods_:
+            if (dataset, method.name) in skip:
+                continue
             cost = (sizes or {}).get(dataset, 1.0) * (50.0 if method.kind == "zoo" else 1.0)
             for subject in subjects:
                 for seed in _seeds_that_matter(method, spec.protocol.kind, seeds):
@@ -204,21 +207,57 @@ def _run_cell(cell: Cell, threads: int) -> dict[str, Any]:
     return result
 
 
-def prepare_datasets(datasets: Iterable[str], progress: bool | None = None) -> dict[str, float]:
+@dataclass(frozen=True)
+class TrialShape:
+    """What a model must take from a dataset: its first subject's trials' shape and classes."""
+
+    n_chans: int
+    n_times: int
+    sfreq: float
+    n_classes: int
+    ch_names: tuple[str, ...]
+    values: float  # values in that subject's trials (the cost of its cells)
+
+
+def prepare_datasets(datasets: Iterable[str], progress: bool | None = None) -> dict[str, TrialShape]:
     """Fill each dataset's cache (downloads happen once, here, not in every worker) and check
-    it by reading its first subject, which the parent then lets go: the size of that
-    subject's trials for each dataset (to start the longest cells first)."""
+    it by reading its first subject, which the parent then lets go: the shape of that
+    subject's trials for each dataset (which models fit them; the longest cells start first)."""
     from eegzoo.registry.datasets import dataset_spec
 
-    sizes = {}
+    shapes = {}
     for name in datasets:
         spec = dataset_spec(name)
         subjects = protocol_subjects(spec)
         if not subjects:
             raise ValueError(f"Dataset '{name}' has no subject with the splits its protocol uses ({spec.protocol.splits}).")
-        sizes[name] = float(np.prod(_subject(spec, subjects[0]).X.shape))
+        data = _subject(spec, subjects[0])
+        shapes[name] = TrialShape(int(data.X.shape[1]), int(data.X.shape[2]), float(data.sfreq), len(np.unique(data.y)),
+                                  tuple(data.ch_names), float(np.prod(data.X.shape)))
         _LAST_SUBJECT.clear()
-    return sizes
+    return shapes
+
+
+def unfit_pairs(methods_: Sequence[Method], shapes: dict[str, TrialShape]) -> dict[tuple[str, str], str]:
+    """``{(dataset, model): reason}`` for each zoo model that cannot be built for a dataset's
+    trials (e.g. EEGTCNet's pooling needs more samples than a 50-sample window has): those
+    cells are left out and reported, instead of failing the whole run when one starts."""
+    from eegzoo.sklearn import data_sized_model
+
+    unfit = {}
+    for method in methods_:
+        if method.kind != "zoo":
+            continue
+        overrides = dict(method.settings.get("model_kwargs") or {})
+        for dataset, shape in shapes.items():
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    data_sized_model(method.name, shape.n_chans, shape.n_times, shape.sfreq, shape.n_classes,
+                                     list(shape.ch_names), **overrides)
+            except ValueError as err:
+                unfit[(dataset, method.name)] = " ".join(str(err).split())
+    return unfit
 
 
 BACKENDS = ("loky", "threading", "multiprocessing", "dask", "ray")
