@@ -38,6 +38,12 @@ VARIANTS = [
     ("ifnet", "graz-sample", "GPL-3.0-or-later"),
     ("eegnex", "graz-sample", "GPL-3.0-or-later"),
     ("deep4net", "selfregulationscp1", "other"),
+    ("atcnet", "selfregulationscp1", "other"),
+    ("ctnet", "selfregulationscp1", "other"),
+    ("eegconformer", "selfregulationscp1", "other"),
+    ("eegnex", "selfregulationscp1", "other"),
+    ("eegtcnet", "selfregulationscp1", "other"),
+    ("tcformer", "selfregulationscp1", "other"),
 ]
 # Not here: shallowfbcspnet on selfregulationscp1 (0.673 ± 0.111 over 3 seeds: one seed not
 # significantly above chance), pylossless-press (no license stated for the recordings), and
