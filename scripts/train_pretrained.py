@@ -44,10 +44,13 @@ VARIANTS = [
     ("eegnex", "selfregulationscp1", "other"),
     ("eegtcnet", "selfregulationscp1", "other"),
     ("tcformer", "selfregulationscp1", "other"),
+    ("ifnet", "selfregulationscp1", "other"),
 ]
-# Not here: shallowfbcspnet on selfregulationscp1 (0.673 ± 0.111 over 3 seeds: one seed not
-# significantly above chance), pylossless-press (no license stated for the recordings), and
-# the other architectures on graz-sample (not significantly above chance over 3 seeds).
+# From the twelve-architecture benchmark (3 seeds, Bonferroni over its 87 rows), every pair
+# significantly above chance whose data may be shared. Not here: shallowfbcspnet, fblightconvnet
+# and fbcnet on selfregulationscp1 (not significant), pylossless-press (no license stated for
+# the recordings), the other architectures on graz-sample, and every architecture on
+# eyesopenshut, fingermovements and selfregulationscp2 (none significantly above chance).
 WEIGHTS_LICENSE_NOTE = {
     "GPL-3.0-or-later": "GPL-3.0-or-later: trained on data distributed under the GPL (Debian's octave-biosig)",
     "other": "Research use: trained on BCI Competition II data (free for research; cite the competition papers)",
