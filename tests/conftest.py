@@ -8,6 +8,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+# The shared parity helpers assert with plain `assert`s: rewrite them for pytest's detail.
+pytest.register_assert_rewrite("arch_helpers")
+
 FIXTURES = Path(__file__).parent / "fixtures"
 REFERENCE = FIXTURES / "reference"
 REFERENCE_CONFIGS: dict[str, dict] = json.loads((REFERENCE / "configs.json").read_text())["configs"]
