@@ -24,6 +24,7 @@ from eegzoo.blocks import (
 from eegzoo.blocks.fft_correlate import fft_correlate
 from eegzoo.blocks.filtered_moments import filtered_moments
 from eegzoo.blocks.padded_rfft import padded_rfft
+from eegzoo.blocks.spectral_product import real_arithmetic_product, spectral_product
 
 
 def test_max_norm_rescales_only_rows_above_the_limit():
@@ -229,3 +230,19 @@ def test_padded_rfft_gradient_equals_torchs(n_times, n_fft):
     assert torch.autograd.gradcheck(lambda s: padded_rfft(s, n_fft), x.detach()[:1, :1].requires_grad_())
     with pytest.raises(ValueError, match=f"n_fft={n_times - 1} is shorter than the signals"):
         padded_rfft(x, n_times - 1)
+
+
+def test_the_real_arithmetic_spectral_product_equals_the_complex_one_with_gradients():
+    """What ``spectral_product`` computes under ``torch.compile``: the same values and
+    gradients as the complex product eager autograd differentiates (broadcast included)."""
+    generator = torch.Generator().manual_seed(3)
+    a = torch.randn(4, 3, 9, dtype=torch.complex128, generator=generator).requires_grad_()
+    b = torch.randn(3, 9, dtype=torch.complex128, generator=generator).requires_grad_()
+    weight = torch.randn(4, 3, 9, dtype=torch.complex128, generator=generator)
+    results = []
+    for product in (lambda p, q: p * q, real_arithmetic_product, spectral_product):
+        out = product(a, b)
+        results.append((out.detach(), *torch.autograd.grad((out * weight).real.sum(), (a, b))))
+    for got in results[1:]:
+        for x, y in zip(got, results[0]):
+            torch.testing.assert_close(x, y, rtol=1e-12, atol=1e-12)

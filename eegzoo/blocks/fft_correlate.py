@@ -5,12 +5,8 @@ convolutions) run far below the CPU's arithmetic throughput, forward and backwar
 rFFT per signal, a product with the kernels' spectra and one inverse rFFT compute the same
 zero-padded correlation, and autograd differentiates through it (kernels included).
 
-Under ``torch.compile`` the spectra are multiplied in real arithmetic: autograd saves
-``conj(a)`` for the gradient of a complex product ``a * b``, and torch 2.13's inductor,
-when it lays that saved tensor out in another memory order (channels-last, for a
-convolution that follows, as EEGNet's pointwise one), copies it without the conjugate bit:
-the kernels' gradient came out silently wrong. Real and imaginary parts as real tensors
-give it nothing to lose; eager keeps the (faster) complex product.
+The spectra's product is :func:`eegzoo.blocks.spectral_product.spectral_product` (safe under
+``torch.compile``).
 """
 
 from __future__ import annotations
@@ -19,6 +15,7 @@ import torch
 
 from eegzoo.blocks.filter_bank import fast_fft_length
 from eegzoo.blocks.padded_rfft import padded_rfft
+from eegzoo.blocks.spectral_product import spectral_product
 
 
 def fft_correlate(x: torch.Tensor, kernels: torch.Tensor, padding: int) -> torch.Tensor:
@@ -35,23 +32,7 @@ def fft_correlate(x: torch.Tensor, kernels: torch.Tensor, padding: int) -> torch
         raise ValueError(f"fft_correlate: {n_times} samples are too few for {n_taps} taps with padding {padding}.")
     n_fft = fast_fft_length(n_times + n_taps - 1)
     # Correlation is convolution with the reversed kernel; output t sits at lag t + K - 1 - padding.
-    spectrum = _spectral_product(padded_rfft(x, n_fft), torch.fft.rfft(kernels.flip(-1), n=n_fft))
+    spectrum = spectral_product(padded_rfft(x, n_fft), torch.fft.rfft(kernels.flip(-1), n=n_fft))
     start = n_taps - 1 - padding
     return torch.fft.irfft(spectrum, n=n_fft)[..., start : start + n_out]
 
-
-def _spectral_product(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """``a * b`` of complex spectra (broadcast); in real arithmetic under ``torch.compile``
-    (see the module's docstring)."""
-    if torch.compiler.is_compiling():
-        return _real_arithmetic_product(a, b)
-    return a * b
-
-
-def _real_arithmetic_product(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """``a * b`` from the real and imaginary parts (``view_as_real``), so that autograd saves
-    real tensors only, no conjugate views."""
-    a_parts, b_parts = torch.view_as_real(a), torch.view_as_real(b)
-    a_re, a_im = a_parts[..., 0], a_parts[..., 1]
-    b_re, b_im = b_parts[..., 0], b_parts[..., 1]
-    return torch.complex(a_re * b_re - a_im * b_im, a_re * b_im + a_im * b_re)

@@ -26,6 +26,7 @@ from torch import nn
 from eegzoo.blocks.batch_norm_folding import batch_norm_affine
 from eegzoo.blocks.filter_bank import fast_fft_length
 from eegzoo.blocks.padded_rfft import padded_rfft
+from eegzoo.blocks.spectral_product import spectral_product
 
 
 class InteractiveBandMixing(nn.Module):
@@ -130,7 +131,7 @@ class InteractiveBandMixing(nn.Module):
             mixed[..., 0] += shift.to(maps.dtype) * n_fft  # constant in time = DC bin
             return torch.fft.irfft(mixed, n=n_fft)[..., start : start + n_times]
         kernels = torch.fft.rfft(frame.flip(-1), n=n_fft)
-        filtered = torch.fft.irfft(spectrum * kernels, n=n_fft)[..., start : start + n_times]  # (B, G, F, T)
+        filtered = torch.fft.irfft(spectral_product(spectrum, kernels), n=n_fft)[..., start : start + n_times]  # (B, G, F, T)
         out = torch.zeros(0)
         for i, branch in enumerate(self.temporal_convs):
             y = branch[1](filtered[:, i])

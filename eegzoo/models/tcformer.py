@@ -10,6 +10,7 @@ from torch.nn import functional as F
 
 from eegzoo.blocks.batch_norm_folding import composed_batch_norm_affine, update_running_buffers
 from eegzoo.blocks.fft_correlate import fft_correlate
+from eegzoo.blocks.spectral_product import spectral_product
 from eegzoo.blocks.filter_bank import fast_fft_length
 from eegzoo.blocks.filtered_moments import filtered_moments
 from eegzoo.blocks.grouped_query_attention import GroupedQueryAttention, rotary_tables
@@ -45,7 +46,7 @@ def _mix_and_correlate(
     spectrum = torch.view_as_real(torch.fft.rfft(x, n=n_fft)).reshape(batch, n_chans, 2 * n_freqs)
     # bmm with the weight broadcast: (B, O, 2F) comes out in place (matmul would transpose)
     mixed = torch.bmm(spatial.expand(batch, n_maps, n_chans), spectrum)
-    filtered = torch.view_as_complex(mixed.view(batch, n_maps, n_freqs, 2)) * torch.fft.rfft(kernels.flip(-1), n=n_fft)
+    filtered = spectral_product(torch.view_as_complex(mixed.view(batch, n_maps, n_freqs, 2)), torch.fft.rfft(kernels.flip(-1), n=n_fft))
     # a constant in time is its sum in the DC bin: the bias costs no pass over the maps
     filtered[:, :, 0] += bias * n_fft
     start = n_taps - 1 - padding
