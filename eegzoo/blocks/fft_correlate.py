@@ -35,4 +35,3 @@ def fft_correlate(x: torch.Tensor, kernels: torch.Tensor, padding: int) -> torch
     spectrum = spectral_product(padded_rfft(x, n_fft), torch.fft.rfft(kernels.flip(-1), n=n_fft))
     start = n_taps - 1 - padding
     return torch.fft.irfft(spectrum, n=n_fft)[..., start : start + n_out]
-

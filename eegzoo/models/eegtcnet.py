@@ -263,7 +263,6 @@ class _EEGNetTC(nn.Module):
         x = self.drop2(self.pool2(self.activation(self.bn3(self.separable_conv_pointwise(x)))))
         return x[:, :, 0]  # (B, F2, T3)
 
-
     def normalised_temporal(self, x: torch.Tensor) -> torch.Tensor:
         """``bn1(conv1(x))`` in training mode, ``(B, C, T) -> (B, F1, T1, C)``, with the batch
         statistics taken from the input's second-order statistics

@@ -10,11 +10,11 @@ from torch.nn import functional as F
 
 from eegzoo.blocks.batch_norm_folding import composed_batch_norm_affine, update_running_buffers
 from eegzoo.blocks.fft_correlate import fft_correlate
-from eegzoo.blocks.spectral_product import spectral_product
 from eegzoo.blocks.filter_bank import fast_fft_length
 from eegzoo.blocks.filtered_moments import filtered_moments
 from eegzoo.blocks.grouped_query_attention import GroupedQueryAttention, rotary_tables
 from eegzoo.blocks.max_norm import constrain_max_norm
+from eegzoo.blocks.spectral_product import spectral_product
 from eegzoo.blocks.tcn_residual_block import TCNResidualBlock
 from eegzoo.core.jsonsafe import json_safe
 from eegzoo.core.signal import resolve_signal_params
